@@ -1,0 +1,7 @@
+"""Allow ``python -m ketrev``."""
+
+import sys
+
+from ketrev.cli import main
+
+sys.exit(main())

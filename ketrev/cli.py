@@ -1,0 +1,94 @@
+"""The ``ketrev`` command: parses arguments and calls the library; nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from ketrev import __version__
+from ketrev.errors import DataError, KetrevError
+from ketrev.evidence import Evidence, load_evidence
+from ketrev.inclusion import DEFAULT, load_inclusion, select
+from ketrev.prisma import prisma_counts
+from ketrev.synthesis import vote_count
+from ketrev.tabulate import RULES, characteristics, molecule_counts, study_directions
+
+__all__ = ["main"]
+
+DEFAULT_DATA = "data"
+STUDY_COLUMNS = ("evidence_type", "species", "model", "ketamine_form", "antidepressant_effect", "year")
+TABLES: dict[str, Callable[[Evidence, str], pd.DataFrame]] = {
+    **{col: (lambda ev, rule, col=col: characteristics(ev.studies, by=col)) for col in STUDY_COLUMNS},
+    "molecule": lambda ev, rule: molecule_counts(ev.findings_long(), by="molecule"),
+    "family": lambda ev, rule: molecule_counts(ev.findings_long(), by="family"),
+    "direction": lambda ev, rule: vote_count(study_directions(ev.findings_long(), rule=rule)),
+    "family-direction": lambda ev, rule: vote_count(study_directions(ev.findings_long(), by="family", rule=rule),
+                                                     by="family"),
+    "prisma": lambda ev, rule: prisma_counts(ev),
+}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ketrev", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"ketrev {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def data_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR", help="data folder (default: %(default)s)")
+
+    p = commands.add_parser("validate", help="check the evidence base against the data contract")
+    data_option(p)
+    p = commands.add_parser("tabulate", help="print a table of the (selected) evidence base")
+    data_option(p)
+    p.add_argument("--inclusion", default=DEFAULT, metavar="NAME", help="inclusion set (default: %(default)s)")
+    p.add_argument("--by", required=True, choices=list(TABLES), help="what to tabulate")
+    p.add_argument("--rule", default="majority", choices=list(RULES), help="per-study direction rule")
+    p.add_argument("--csv", action="store_true", help="write CSV to standard output")
+    return parser
+
+
+def _validate(args: argparse.Namespace) -> int:
+    ev = load_evidence(args.data)
+    print(f"{args.data}: valid ({len(ev.studies)} studies, {len(ev.findings)} findings, "
+          f"{len(ev.screening)} screening records, {len(ev.searches)} searches)")
+    return 0
+
+
+def _tabulate(args: argparse.Namespace) -> int:
+    ev = select(load_evidence(args.data), load_inclusion(args.data, args.inclusion))
+    table = TABLES[args.by](ev, args.rule)
+    if args.csv:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    print(f"Inclusion set '{ev.inclusion}': {len(ev.studies)} studies, {len(ev.findings)} findings\n")
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    if "direction" in args.by:
+        print(f"\nRule: {RULES[args.rule]} Proportion increase = increase / (increase + decrease), "
+              "Wilson 95% CI; sign test two-sided, Holm-adjusted across rows.")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 data problems, 2 usage)."""
+    args = _parser().parse_args(argv)
+    handler = {"validate": _validate, "tabulate": _tabulate}[args.command]
+    try:
+        return handler(args)
+    except DataError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{args.data}: {exc.summary}; the data break the contract", file=sys.stderr)
+        return exc.exit_code
+    except KetrevError as exc:
+        print(f"ketrev: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        sys.stderr.close()  # the reader went away (e.g. `| head`); not an error
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

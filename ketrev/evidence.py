@@ -1,0 +1,208 @@
+"""Load the evidence base from a data folder and validate it against the contract."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from ketrev.errors import DataError, Problem, UsageError
+from ketrev.schema import check_table, contract, read_csv, to_typed
+
+__all__ = ["Evidence", "load_evidence", "surname_key"]
+
+# Tables whose ids other tables refer to come first, so their vocabularies are known.
+_LOAD_ORDER = ("molecules", "models", "searches", "studies", "findings", "screening")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The validated evidence base, or a selection of it.
+
+    Attributes
+    ----------
+    studies, findings, screening, searches, molecules, models
+        The tables of the data contract, with every contract column present.
+    data_dir
+        The folder they were read from.
+    checksums
+        sha256 of each input file, keyed by its path relative to ``data_dir``.
+    inclusion
+        Name of the inclusion set the studies were selected by.
+    """
+
+    studies: pd.DataFrame
+    findings: pd.DataFrame
+    screening: pd.DataFrame
+    searches: pd.DataFrame
+    molecules: pd.DataFrame
+    models: pd.DataFrame
+    data_dir: Path
+    checksums: dict[str, str] = field(default_factory=dict)
+    inclusion: str = "all"
+
+    def with_studies(self, study_ids: pd.Index | list[str], inclusion: str) -> Evidence:
+        """Return the evidence restricted to ``study_ids`` (findings follow their studies)."""
+        keep = self.studies["study_id"].isin(study_ids)
+        return replace(
+            self,
+            studies=self.studies[keep],
+            findings=self.findings[self.findings["study_id"].isin(study_ids)],
+            inclusion=inclusion,
+        )
+
+    def findings_long(self) -> pd.DataFrame:
+        """Return findings joined with their study's characteristics and molecule vocabulary.
+
+        Returns
+        -------
+        DataFrame
+            The findings columns, then ``evidence_type``, ``species``, ``model``,
+            ``ketamine_form``, ``year`` of the study, then ``label``, ``family`` and
+            ``activity_when_up`` of the molecule.
+        """
+        study_cols = ["study_id", "evidence_type", "species", "model", "ketamine_form", "year"]
+        mol_cols = ["molecule", "label", "family", "activity_when_up"]
+        return (self.findings.merge(self.studies[study_cols], on="study_id", how="left", validate="m:1")
+                .merge(self.molecules[mol_cols], on="molecule", how="left", validate="m:1"))
+
+    @property
+    def data_checksum(self) -> str:
+        """One sha256 over every input file's checksum: names the data a result came from."""
+        joined = "\n".join(f"{name} {digest}" for name, digest in sorted(self.checksums.items()))
+        return hashlib.sha256(joined.encode()).hexdigest()
+
+
+def load_evidence(data_dir: str | os.PathLike[str] = "data") -> Evidence:
+    """Read every table of the data folder and validate it against the contract.
+
+    Parameters
+    ----------
+    data_dir
+        Folder holding ``evidence/`` and ``vocab/`` (default ``data``).
+
+    Returns
+    -------
+    Evidence
+        The validated tables.
+
+    Raises
+    ------
+    UsageError
+        ``data_dir`` is not a folder.
+    DataError
+        Any rule of the contract is broken; ``problems`` lists every breach, each as
+        ``file:line:column: message``.
+
+    Examples
+    --------
+    >>> ev = load_evidence("tests/example_data")
+    >>> sorted(ev.studies["evidence_type"].unique())
+    ['animal', 'cell_culture', 'human']
+    """
+    root = Path(data_dir)
+    if not root.is_dir():
+        raise UsageError(f"{root}: no such data folder")
+    tables = contract()
+    frames: dict[str, pd.DataFrame] = {}
+    checksums: dict[str, str] = {}
+    problems: list[Problem] = []
+    vocabs: dict[str, set[str]] = {}
+    for name in _LOAD_ORDER:
+        table = tables[name]
+        path = root / table.file
+        shown = str(path)
+        try:
+            frame = read_csv(path, shown)
+        except DataError as exc:
+            problems += exc.problems
+            continue
+        checksums[table.file] = hashlib.sha256(path.read_bytes()).hexdigest()
+        problems += check_table(frame, table, shown, vocabs)
+        frames[name] = frame
+        for col in table.columns.values():
+            if col.unique and col.name in frame.columns:
+                vocabs[f"{name}.{col.name}"] = set(frame[col.name])
+    problems += _cross_checks(frames, root)
+    if problems:
+        raise DataError(problems)
+    typed = {name: to_typed(frames[name], tables[name]) for name in _LOAD_ORDER}
+    return Evidence(**typed, data_dir=root, checksums=checksums)
+
+
+def surname_key(first_author: str) -> str:
+    """Return the study-id stem of an author: ``"Réus GZ"`` → ``"reus"``."""
+    surname = first_author.rsplit(" ", 1)[0]
+    ascii_ = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z]", "", ascii_.lower())
+
+
+def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
+    """Rules that span columns or tables; each runs only when its tables loaded."""
+    tables = contract()
+    problems: list[Problem] = []
+
+    def shown(name: str) -> str:
+        return str(root / tables[name].file)
+
+    studies = frames.get("studies")
+    if studies is not None and {"study_id", "first_author", "year"} <= set(studies.columns):
+        ids = [c for c in ("pmid", "pmcid", "doi") if c in studies.columns]
+        no_id = (studies[ids] == "").all(axis=1) if ids else pd.Series(True, index=studies.index)
+        for line in studies.index[no_id]:
+            problems.append(Problem(shown("studies"), int(line), "pmid", "no identifier; give at least one of pmid, pmcid, doi"))
+        for line, sid, author, year in zip(studies.index, studies["study_id"], studies["first_author"], studies["year"]):
+            stem = f"{surname_key(author)}{year}"
+            if sid and author and year and not (sid == stem or (sid[:-1] == stem and sid[-1].islower())):
+                message = f"{sid!r} does not match first_author and year; expected {stem!r} plus an optional letter"
+                problems.append(Problem(shown("studies"), int(line), "study_id", message))
+    models = frames.get("models")
+    if studies is not None and models is not None and {"model", "evidence_type"} <= set(studies.columns) & set(models.columns):
+        expected = studies["model"].map(dict(zip(models["model"], models["evidence_type"])))
+        wrong = expected.notna() & (studies["evidence_type"] != "") & (expected != studies["evidence_type"])
+        for line in studies.index[wrong]:
+            problems.append(Problem(shown("studies"), int(line), "model",
+                                    f"model {studies.at[line, 'model']!r} belongs to evidence_type {expected[line]!r}, "
+                                    f"not {studies.at[line, 'evidence_type']!r}"))
+    if studies is not None and {"evidence_type", "species"} <= set(studies.columns):
+        human = (studies["evidence_type"] == "human") & (studies["species"] != "human") & (studies["species"] != "")
+        for line in studies.index[human]:
+            problems.append(Problem(shown("studies"), int(line), "species", "a human study must have species 'human'"))
+    findings = frames.get("findings")
+    if findings is not None:
+        dup = findings.duplicated(keep="first")
+        for line in findings.index[dup]:
+            problems.append(Problem(shown("findings"), int(line), "", "repeats an earlier row exactly"))
+    screening = frames.get("screening")
+    if screening is not None and studies is not None:
+        problems += _check_screening(screening, studies, shown("screening"))
+    return problems
+
+
+def _check_screening(screening: pd.DataFrame, studies: pd.DataFrame, shown: str) -> list[Problem]:
+    """Included records match studies one to one; exclusions carry a reason."""
+    needed = {"decision", "reason", "study_id"}
+    if not needed <= set(screening.columns) or "study_id" not in studies.columns:
+        return [Problem(shown, 1, "study_id", "required column is missing")] if "study_id" not in screening.columns else []
+    problems = []
+    included = screening["decision"] == "included"
+    excluded = screening["decision"] == "excluded"
+    rules = [
+        (included & (screening["study_id"] == ""), "study_id", "an included record must name its study_id"),
+        (included & (screening["reason"] != ""), "reason", "an included record takes no exclusion reason"),
+        (excluded & (screening["reason"] == ""), "reason", "an excluded record needs a reason"),
+        (excluded & (screening["study_id"] != ""), "study_id", "an excluded record cannot name a study"),
+    ]
+    for mask, column, message in rules:
+        problems += [Problem(shown, int(line), column, message) for line in screening.index[mask]]
+    named = screening.loc[included & (screening["study_id"] != ""), "study_id"]
+    for line, sid in named[named.duplicated()].items():
+        problems.append(Problem(shown, int(line), "study_id", f"{sid!r} is included by more than one record"))
+    for sid in sorted(set(studies["study_id"]) - set(named) - {""}):
+        problems.append(Problem(shown, None, "study_id", f"study {sid!r} has no included screening record"))
+    return problems

@@ -1,0 +1,159 @@
+"""Named inclusion sets (``data/inclusion/NAME.yml``) and the selection of studies by them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ketrev.errors import DataError, Problem, UsageError
+from ketrev.evidence import Evidence
+from ketrev.schema import contract
+
+__all__ = ["InclusionSet", "list_inclusion_sets", "load_inclusion", "select"]
+
+NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
+DEFAULT = "all"
+
+
+@dataclass(frozen=True)
+class InclusionSet:
+    """A named, documented selection of studies.
+
+    ``where`` maps a studies column to its allowed values (a list) or, for integer
+    columns, to a range ``{"min": a, "max": b}``; ``exclude`` maps study ids to reasons.
+    """
+
+    name: str
+    title: str
+    description: str = ""
+    where: dict[str, Any] = field(default_factory=dict)
+    exclude: dict[str, str] = field(default_factory=dict)
+
+
+def list_inclusion_sets(data_dir: str | Path) -> list[str]:
+    """Return the names of the inclusion sets defined in ``data_dir/inclusion``."""
+    folder = Path(data_dir) / "inclusion"
+    return sorted(p.stem for p in folder.glob("*.yml") if NAME_PATTERN.fullmatch(p.stem))
+
+
+def load_inclusion(data_dir: str | Path, name: str = DEFAULT) -> InclusionSet:
+    """Read and check ``data_dir/inclusion/NAME.yml``.
+
+    Raises
+    ------
+    UsageError
+        ``name`` is not of the form ``[a-z0-9_-]+`` or names no file.
+    DataError
+        The file is not valid YAML or its keys break the inclusion format.
+    """
+    if not NAME_PATTERN.fullmatch(name):
+        raise UsageError(f"{name!r} is not an inclusion set name: use lower-case letters, digits, '-' and '_'")
+    path = Path(data_dir) / "inclusion" / f"{name}.yml"
+    if not path.is_file():
+        known = ", ".join(list_inclusion_sets(data_dir)) or "none"
+        raise UsageError(f"{path}: no inclusion set {name!r} (known sets: {known})")
+    shown = str(path)
+    try:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except UnicodeDecodeError:
+        raise DataError([Problem(shown, None, "", "not UTF-8; save the file as UTF-8")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or "malformed"
+        raise DataError([Problem(shown, line, "", f"not valid YAML ({reason})")]) from None
+    if not isinstance(spec, dict):
+        raise DataError([Problem(shown, None, "", "expected a mapping with keys title, description, where, exclude")])
+    problems: list[Problem] = []
+    unknown = set(spec) - {"title", "description", "where", "exclude"}
+    problems += [Problem(shown, None, key, "unknown key; expected title, description, where, exclude") for key in sorted(unknown)]
+    if not isinstance(spec.get("title"), str) or not spec["title"].strip():
+        problems.append(Problem(shown, None, "title", "a title (text) is required"))
+    where = spec.get("where") or {}
+    exclude_list = spec.get("exclude") or []
+    if not isinstance(where, dict):
+        problems.append(Problem(shown, None, "where", "expected a mapping of studies columns to allowed values"))
+        where = {}
+    problems += _check_where(where, shown)
+    exclude: dict[str, str] = {}
+    if not isinstance(exclude_list, list):
+        problems.append(Problem(shown, None, "exclude", "expected a list of {study_id, reason}"))
+        exclude_list = []
+    for item in exclude_list:
+        if not (isinstance(item, dict) and isinstance(item.get("study_id"), str)
+                and isinstance(item.get("reason"), str) and item["reason"].strip()):
+            problems.append(Problem(shown, None, "exclude", f"{item!r}: each entry needs a study_id and a reason"))
+        else:
+            exclude[item["study_id"]] = item["reason"]
+    if problems:
+        raise DataError(problems)
+    return InclusionSet(name, spec["title"].strip(), str(spec.get("description") or "").strip(), where, exclude)
+
+
+def _check_where(where: dict[str, Any], shown: str) -> list[Problem]:
+    columns = contract()["studies"].columns
+    problems = []
+    for key, allowed in where.items():
+        col = columns.get(key)
+        if col is None:
+            problems.append(Problem(shown, None, f"where.{key}", f"not a studies column; expected one of {', '.join(columns)}"))
+        elif col.type == "integer":
+            if not (isinstance(allowed, dict) and set(allowed) <= {"min", "max"} and allowed
+                    and all(isinstance(v, int) for v in allowed.values())):
+                problems.append(Problem(shown, None, f"where.{key}", "expected a range such as {min: 2010, max: 2015}"))
+        elif not (isinstance(allowed, list) and allowed and all(isinstance(v, str) for v in allowed)):
+            problems.append(Problem(shown, None, f"where.{key}", "expected a non-empty list of values"))
+        elif col.values is not None:
+            for value in allowed:
+                if value not in col.values:
+                    problems.append(Problem(shown, None, f"where.{key}", f"{value!r} is not one of: {', '.join(col.values)}"))
+    return problems
+
+
+def select(evidence: Evidence, inclusion: InclusionSet, /) -> Evidence:
+    """Return the evidence restricted to the studies an inclusion set selects.
+
+    Raises
+    ------
+    DataError
+        A value or excluded study id is unknown to this evidence base, or the selection
+        leaves no study.
+
+    Examples
+    --------
+    >>> from ketrev import load_evidence
+    >>> ev = load_evidence("tests/example_data")
+    >>> select(ev, load_inclusion("tests/example_data", "all")).studies.equals(ev.studies)
+    True
+    """
+    studies = evidence.studies
+    shown = str(evidence.data_dir / "inclusion" / f"{inclusion.name}.yml")
+    problems = []
+    keep = pd.Series(True, index=studies.index)
+    for key, allowed in inclusion.where.items():
+        column = studies[key]
+        if isinstance(allowed, dict):
+            keep &= column.between(allowed.get("min", column.min()), allowed.get("max", column.max())).fillna(False)
+            continue
+        spec = contract()["studies"].columns[key]
+        if spec.vocab is not None:
+            table, vocab_column = spec.vocab.split(".")
+            for value in sorted(set(allowed) - set(getattr(evidence, table)[vocab_column])):
+                problems.append(Problem(shown, None, f"where.{key}", f"{value!r} is not a known {table} {vocab_column}"))
+        elif spec.values is None:
+            for value in sorted(set(allowed) - set(column)):
+                problems.append(Problem(shown, None, f"where.{key}", f"{value!r} does not occur in the studies table"))
+        keep &= column.isin(allowed)
+    for sid in sorted(set(inclusion.exclude) - set(studies["study_id"])):
+        problems.append(Problem(shown, None, "exclude", f"unknown study_id {sid!r}"))
+    keep &= ~studies["study_id"].isin(list(inclusion.exclude))
+    if not problems and not keep.any():
+        problems.append(Problem(shown, None, "where", "the selection leaves no study"))
+    if problems:
+        raise DataError(problems)
+    return evidence.with_studies(studies.loc[keep, "study_id"], inclusion.name)

@@ -1,0 +1,26 @@
+"""Developer sessions: ``nox -s tests``, ``nox -s lint``, ``nox -s bench``."""
+
+import nox
+
+nox.options.sessions = ["lint", "tests"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite (unit, property-based, CLI, doctests, data validation)."""
+    session.install("-e", ".[test]")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check the code with ruff."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure load + validate + select + tabulate + vote count at 1x and 100x size."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_core.py", *session.posargs)

@@ -1,0 +1,98 @@
+import csv
+import io
+
+import pytest
+from conftest import edit_csv, snapshot
+
+from ketrev.cli import main
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    try:
+        code = main(list(args))
+    except SystemExit as exc:  # argparse
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_validate_ok(capsys, data_dir):
+    code, out, err = run(capsys, "validate", "--data", str(data_dir))
+    assert code == 0 and err == ""
+    assert out.strip() == f"{data_dir}: valid (6 studies, 14 findings, 8 screening records, 2 searches)"
+
+
+def test_validate_reports_every_problem_then_a_summary(capsys, data_dir):
+    edit_csv(data_dir / "evidence/findings.csv", "increase,1,", "up,1,", count=2)
+    before = snapshot(data_dir)
+    code, out, err = run(capsys, "validate", "--data", str(data_dir))
+    lines = err.strip().splitlines()
+    assert code == 1 and out == ""
+    assert lines[:2] == [f"{data_dir}/evidence/findings.csv:{n}:direction: 'up' is not one of: increase, decrease, "
+                         "no_change" for n in (2, 3)]
+    assert lines[-1] == f"{data_dir}: 2 problems found; the data break the contract"
+    assert snapshot(data_dir) == before
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda d: (d / "evidence/studies.csv").unlink(), "evidence/studies.csv: file not found"),
+    (lambda d: (d / "evidence/searches.csv").write_bytes("search_id,query\n1,é\n".encode("latin-1")),
+     "evidence/searches.csv:2: not UTF-8 (byte 0xe9)"),
+    (lambda d: (d / "evidence/searches.csv").write_text('search_id,query,date,records_seen\n"s1,q\n'),
+     "evidence/searches.csv:2: malformed CSV"),
+    (lambda d: (d / "evidence/findings.csv").write_text("study_id,measure,direction\nalpha2010,protein,increase\n"),
+     "evidence/findings.csv:1:molecule: required column is missing"),
+])
+def test_bad_files_give_one_line_and_exit_1(capsys, data_dir, damage, message):
+    damage(data_dir)
+    before = snapshot(data_dir)
+    code, _, err = run(capsys, "validate", "--data", str(data_dir))
+    assert code == 1
+    assert any(line.startswith(f"{data_dir}/{message}") for line in err.splitlines()), err
+    assert "Traceback" not in err
+    assert snapshot(data_dir) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["validate", "--data", "no/such/folder"], "ketrev: no/such/folder: no such data folder"),
+    (["tabulate", "--by", "molecule", "--inclusion", "../all"], "is not an inclusion set name"),
+    (["tabulate", "--by", "molecule", "--inclusion", "mine"], "no inclusion set 'mine'"),
+    (["tabulate", "--by", "colour"], "invalid choice: 'colour'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_usage_errors_exit_2(capsys, data_dir, args, message):
+    if "--data" not in args:
+        args = [*args, "--data", str(data_dir)]
+    code, _, err = run(capsys, *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_inclusion_file_exits_1(capsys, data_dir):
+    (data_dir / "inclusion/broken.yml").write_text("title: T\nwhere:\n  colour: [red]\n")
+    code, _, err = run(capsys, "tabulate", "--by", "molecule", "--inclusion", "broken", "--data", str(data_dir))
+    assert code == 1
+    assert f"{data_dir}/inclusion/broken.yml:where.colour: not a studies column" in err
+
+
+@pytest.mark.parametrize("by", ["evidence_type", "species", "model", "ketamine_form", "molecule", "family",
+                                "direction", "family-direction", "prisma"])
+def test_tabulate_prints_a_table(capsys, data_dir, by):
+    code, out, _ = run(capsys, "tabulate", "--by", by, "--data", str(data_dir))
+    assert code == 0
+    assert out.startswith("Inclusion set 'all': 6 studies, 14 findings")
+
+
+def test_tabulate_direction_states_the_rule(capsys, data_dir):
+    _, out, _ = run(capsys, "tabulate", "--by", "direction", "--rule", "unanimous", "--data", str(data_dir))
+    assert "the direction all of its findings show" in out
+
+
+def test_tabulate_csv(capsys, data_dir):
+    code, out, _ = run(capsys, "tabulate", "--by", "evidence_type", "--inclusion", "preclinical", "--csv",
+                       "--data", str(data_dir))
+    assert code == 0
+    assert list(csv.DictReader(io.StringIO(out))) == [
+        {"evidence_type": "animal", "n_studies": "3", "percent": "75.0"},
+        {"evidence_type": "cell_culture", "n_studies": "1", "percent": "25.0"},
+    ]

@@ -1,0 +1,97 @@
+import pytest
+from conftest import edit_csv
+
+from ketrev import DataError, UsageError, load_evidence
+from ketrev.evidence import surname_key
+
+
+def problems_of(data_dir) -> list[str]:
+    with pytest.raises(DataError) as info:
+        load_evidence(data_dir)
+    return [str(p) for p in info.value.problems]
+
+
+def test_example_loads_typed(data_dir):
+    ev = load_evidence(data_dir)
+    assert len(ev.studies) == 6 and len(ev.findings) == 14
+    assert str(ev.studies["year"].dtype) == "Int64"
+    assert set(ev.checksums) == {"evidence/studies.csv", "evidence/findings.csv", "evidence/screening.csv",
+                                 "evidence/searches.csv", "vocab/molecules.csv", "vocab/models.csv"}
+    assert len(ev.data_checksum) == 64
+
+
+def test_findings_long_joins_study_and_vocabulary(data_dir):
+    long = load_evidence(data_dir).findings_long()
+    row = long[(long["study_id"] == "gamma2014") & (long["molecule"] == "gsk3b")].iloc[0]
+    assert (row["evidence_type"], row["family"], row["activity_when_up"]) == ("animal", "gsk3", "inhibits")
+
+
+def test_checksum_follows_content(data_dir):
+    before = load_evidence(data_dir).data_checksum
+    edit_csv(data_dir / "evidence/findings.csv", "alpha2010,psd95,protein,pfc,increase,24",
+             "alpha2010,psd95,protein,pfc,increase,48")
+    assert load_evidence(data_dir).data_checksum != before
+
+
+def test_missing_folder_is_a_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="no such data folder"):
+        load_evidence(tmp_path / "absent")
+
+
+def test_all_problems_in_all_files_at_once(data_dir):
+    edit_csv(data_dir / "evidence/findings.csv", "beta2012,bdnf,protein,hippocampus", "beta2013,bdnf,protein,hippo")
+    edit_csv(data_dir / "evidence/studies.csv", "alpha2010,1000001", "alpha2010,1000002")
+    (data_dir / "vocab/models.csv").write_bytes("model,label\n".encode("utf-16"))
+    found = problems_of(data_dir)
+    base = str(data_dir)
+    assert f"{base}/evidence/findings.csv:5:study_id: 'beta2013' is not a known studies study_id" in found
+    assert any(p.startswith(f"{base}/evidence/findings.csv:5:region: 'hippo' is not one of") for p in found)
+    assert f"{base}/evidence/studies.csv:3:pmid: '1000002' repeats line 2" in found
+    assert f"{base}/vocab/models.csv:1: not UTF-8 (byte 0xff); save the file as UTF-8" in found
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("alpha2010,1000001,,,Alpha A", "alpha2010,,,,Alpha A",
+     "studies.csv:2:pmid: no identifier; give at least one of pmid, pmcid, doi"),
+    ("alpha2010,1000001,,,Alpha A,2010", "alpha2011,1000001,,,Alpha A,2010",
+     "studies.csv:2:study_id: 'alpha2011' does not match first_author and year; expected 'alpha2010' plus an optional letter"),
+    ("animal,rat,naive", "human,rat,naive",
+     "studies.csv:2:model: model 'naive' belongs to evidence_type 'animal', not 'human'"),
+    ("human,human,trd", "human,rat,trd", "studies.csv:6:species: a human study must have species 'human'"),
+    ("2010,Synthetic", "2023,Synthetic", "studies.csv:2:year: 2023 is above the maximum 2021"),
+])
+def test_study_rules(data_dir, old, new, expected):
+    edit_csv(data_dir / "evidence/studies.csv", old, new)
+    assert any(p.endswith(expected) for p in problems_of(data_dir)), problems_of(data_dir)
+
+
+def test_accented_surname_matches_ascii_id(data_dir):
+    assert load_evidence(data_dir).studies["first_author"].str.startswith("É").any()
+    assert surname_key("Machado-Vieira R") == "machadovieira"
+    assert surname_key("Réus GZ") == "reus"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("r1,alpha2010", "r1,", "screening.csv:2:study_id: an included record must name its study_id"),
+    ("s1,included,,", "s1,included,other,", "screening.csv:2:reason: an included record takes no exclusion reason"),
+    ("s1,excluded,review_or_comment", "s1,excluded,", "screening.csv:8:reason: an excluded record needs a reason"),
+    ("r2,beta2012", "r2,alpha2010", "screening.csv:3:study_id: 'alpha2010' is included by more than one record"),
+    ("r7,,", "r7,gamma2014,", "screening.csv:8:study_id: an excluded record cannot name a study"),
+    ("s2,included", "s9,included", "screening.csv:5:search_id: 's9' is not a known searches search_id"),
+])
+def test_screening_rules(data_dir, old, new, expected):
+    edit_csv(data_dir / "evidence/screening.csv", old, new)
+    assert any(p.endswith(expected) for p in problems_of(data_dir)), problems_of(data_dir)
+
+
+def test_study_without_screening_record(data_dir):
+    edit_csv(data_dir / "evidence/screening.csv",
+             "r6,zeta2020,1000006,,,Synthetic example study six,2020,https://example.org/zeta2020,s2,included,,\n", "")
+    assert any(p.endswith("screening.csv:study_id: study 'zeta2020' has no included screening record")
+               for p in problems_of(data_dir))
+
+
+def test_duplicate_finding_rows(data_dir):
+    path = data_dir / "evidence/findings.csv"
+    path.write_text(path.read_text() + "alpha2010,mtor,phospho,pfc,increase,1,\n")
+    assert any(p.endswith("findings.csv:16: repeats an earlier row exactly") for p in problems_of(data_dir))
