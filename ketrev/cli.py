@@ -5,13 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import pandas as pd
 
 from ketrev import __version__
-from ketrev.errors import DataError, KetrevError
+from ketrev.errors import DataError, KetrevError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
+from ketrev.paths import Layout
 from ketrev.prisma import prisma_counts
 from ketrev.synthesis import vote_count
 from ketrev.tabulate import RULES, characteristics, molecule_counts, study_directions
@@ -47,6 +49,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--by", required=True, choices=list(TABLES), help="what to tabulate")
     p.add_argument("--rule", default="majority", choices=list(RULES), help="per-study direction rule")
     p.add_argument("--csv", action="store_true", help="write CSV to standard output")
+
+    p = commands.add_parser("build", help="execute the notebooks (cached) and build the book")
+    data_option(p)
+    p.add_argument("--inclusion", nargs="+", default=[DEFAULT], metavar="NAME", help="inclusion set(s) (default: %(default)s)")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks executed at once (default: %(default)s)")
+    p = commands.add_parser("release", help="build the book as version VERSION into site/VERSION")
+    data_option(p)
+    p.add_argument("version", metavar="VERSION")
+    p.add_argument("--force", action="store_true", help="replace an existing release")
+    p.add_argument("--jobs", type=int, default=2, metavar="N", help="notebooks executed at once (default: %(default)s)")
+    p = commands.add_parser("serve", help="serve the versioned site on localhost")
+    p.add_argument("--port", type=int, default=8000, help="port (default: %(default)s; 0 picks a free one)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     return parser
 
 
@@ -71,16 +86,63 @@ def _tabulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _checkout() -> Layout:
+    root = Path.cwd()
+    if not ((root / "_config.yml").exists() and (root / "notebooks").is_dir()):
+        raise UsageError(f"{root}: not a ketrev checkout (no _config.yml and notebooks/); run from the repository root")
+    return Layout(root)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from ketrev.pipeline import build_book
+    from ketrev.site import DEV, publish_version
+
+    layout = _checkout()
+    for name in args.inclusion:
+        load_inclusion(args.data, name)  # unknown names fail before anything runs
+    for name in args.inclusion:
+        targets = [layout.html(name)] + ([layout.site / DEV] if name == DEFAULT else [])
+        build_book(layout.root, data_dir=Path(args.data), inclusion=name, jobs=args.jobs, targets=targets)
+        print(f"Book for '{name}': {layout.html(name) / 'index.html'}")
+    if DEFAULT in args.inclusion:
+        publish_version(layout.site)
+        print(f"Unreleased build also in {layout.site / DEV}; 'ketrev serve' shows the versioned site")
+    return 0
+
+
+def _release(args: argparse.Namespace) -> int:
+    from ketrev.pipeline import build_book
+    from ketrev.site import check_version, publish_version
+
+    layout = _checkout()
+    version = check_version(args.version)
+    target = layout.site / version
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} exists; use --force to replace release {version}")
+    build_book(layout.root, data_dir=Path(args.data), version=version, jobs=args.jobs, targets=[target])
+    publish_version(layout.site)
+    print(f"Released {version}: {target / 'index.html'}; 'ketrev serve' shows it")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from ketrev.site import serve
+
+    serve(_checkout().site, host=args.host, port=args.port)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 data problems, 2 usage)."""
     args = _parser().parse_args(argv)
-    handler = {"validate": _validate, "tabulate": _tabulate}[args.command]
+    handler = {"validate": _validate, "tabulate": _tabulate, "build": _build, "release": _release,
+               "serve": _serve}[args.command]
     try:
         return handler(args)
     except DataError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
-        print(f"{args.data}: {exc.summary}; the data break the contract", file=sys.stderr)
+        print(f"{getattr(args, 'data', '.')}: {exc.summary}; the data break the contract", file=sys.stderr)
         return exc.exit_code
     except KetrevError as exc:
         print(f"ketrev: {exc}", file=sys.stderr)

@@ -32,4 +32,4 @@ def test_all_three_evidence_types_present(evidence):
 
 def test_every_study_has_a_finding_and_a_public_record(evidence):
     assert set(evidence.findings["study_id"]) == set(evidence.studies["study_id"])
-    assert evidence.studies["source_url"].str.match(r"https://").all()
+    assert evidence.studies["source_url"].str.match(r"https?://").all()

@@ -1,0 +1,170 @@
+"""The book pipeline end to end, on a checkout laid out with the example data."""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import EXAMPLE, ROOT, snapshot
+
+from ketrev.errors import UsageError
+from ketrev.pipeline import BuildError, build_book
+from ketrev.site import check_version, publish_version
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory) -> Path:
+    """A copy of the repository's book sources with the example data, built once."""
+    root = tmp_path_factory.mktemp("checkout")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, root / name)
+    for name in ("notebooks", "book"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copytree(EXAMPLE, root / "data")
+    runs = build_book(root, jobs=2, report=lambda _: None)
+    assert {r.status for r in runs} == {"executed"}
+    return root
+
+
+def html(root: Path, page: str) -> str:
+    return (root / "_build" / "html" / page).read_text(encoding="utf-8")
+
+
+def test_every_chapter_is_a_page(checkout):
+    pages = {p.relative_to(checkout / "_build/html").as_posix() for p in (checkout / "_build/html").rglob("*.html")}
+    expected = {f"notebooks/{p.stem}.html" for p in (ROOT / "notebooks").glob("*.ipynb")}
+    expected |= {f"book/{name}.html" for name in ("methods", "data", "data-dictionary", "references", "downloads",
+                                                  "audit", "changelog")}
+    assert expected <= pages
+    assert "Ketamine and molecular neuroplasticity" in html(checkout, "notebooks/00-home.html")
+
+
+def test_papermill_injected_the_parameters(checkout):
+    nb = nbformat.read(checkout / "build/all/notebooks/03-molecules.ipynb", as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and 'inclusion_set = "all"' in injected[0].source
+    assert str((checkout / "data").resolve()) in injected[0].source
+
+
+def test_manifest_records_every_figure_with_its_source(checkout):
+    manifest = json.loads((checkout / "_build/html/outputs/manifest.json").read_text())
+    names = [r["name"] for r in manifest]
+    assert len(names) == len(set(names)) and {"prisma-flow", "evidence-map", "vote-counts"} <= set(names)
+    for record in manifest:
+        assert record["cell_id"], record["name"]
+        assert record["inclusion"] == "all" and len(record["data_sha256"]) == 64
+        assert record["study_ids"] and record["n_studies"] == len(record["study_ids"])
+        for file in record["files"]:
+            assert (checkout / "_build/html" / file).stat().st_size > 0
+        page = html(checkout, f"notebooks/{record['notebook']}.html")
+        assert f'id="{record["anchor"]}"' in page
+
+
+def test_audit_links_resolve(checkout):
+    audit = html(checkout, "book/audit.html").split('<table class="ketrev-table"', 1)[1].split("</table>", 1)[0]
+    links = re.findall(r'href="\.\./([^"#]+)(?:#([^"]+))?"', audit)
+    assert links
+    for path, anchor in links:
+        target = checkout / "_build/html" / path
+        assert target.exists(), path
+        if anchor:
+            assert f'id="{anchor}"' in target.read_text(encoding="utf-8"), (path, anchor)
+
+
+def test_generated_pages_come_from_the_data(checkout):
+    refs = html(checkout, "book/references.html")
+    assert "Synthetic example study five" in refs and 'id="ref-epsilon2018"' in refs
+    package = json.loads((checkout / "_build/html/outputs/downloads/datapackage.json").read_text())
+    studies = next(r for r in package["resources"] if r["name"] == "studies")
+    assert studies["hash"].startswith("sha256:") and studies["schema"]["fields"][0]["name"] == "study_id"
+    assert "records_seen" in html(checkout, "book/data-dictionary.html")
+
+
+def test_footer_shows_version_data_and_commit(checkout):
+    page = html(checkout, "notebooks/01-included-studies.html")
+    assert "book version dev" in page and "data sha256" in page and "commit" in page
+
+
+def test_no_change_rebuild_executes_nothing(checkout):
+    runs = build_book(checkout, report=lambda _: None)
+    assert {r.status for r in runs} == {"cached"}
+
+
+def test_changed_notebook_is_the_only_one_executed(checkout):
+    path = checkout / "notebooks/02-models.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\n\nA sentence added by the test."
+    nbformat.write(nb, path)
+    runs = {r.notebook: r.status for r in build_book(checkout, report=lambda _: None)}
+    assert runs.pop("02-models") == "executed" and set(runs.values()) == {"cached"}
+
+
+def test_failing_notebook_leaves_the_previous_build(checkout):
+    before = snapshot(checkout / "_build/html")
+    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell('raise ValueError("boom")')])
+    broken.cells[0].id = "boom-cell"
+    nbformat.write(broken, checkout / "notebooks/99-broken.ipynb")
+    try:
+        with pytest.raises(BuildError) as info:
+            build_book(checkout, report=lambda _: None)
+    finally:
+        (checkout / "notebooks/99-broken.ipynb").unlink()
+    message = str(info.value)
+    assert "99-broken.ipynb: cell boom-cell raised ValueError: boom (executed copy:" in message
+    assert (checkout / "build/all/failed/99-broken.ipynb").exists()
+    assert snapshot(checkout / "_build/html") == before
+
+
+def test_other_inclusion_set_gets_its_own_book(checkout):
+    build_book(checkout, inclusion="clinical", report=lambda _: None)
+    page = (checkout / "_build/clinical/html/notebooks/01-included-studies.html").read_text()
+    assert "Inclusion set" in page and "clinical" in page and "It leaves out 4 of the 6 studies" in page
+    assert (checkout / "build/clinical/notebooks").is_dir()
+
+
+def test_release_and_versions(checkout):
+    site = checkout / "site"
+    for version in ("1.0", "1.1"):
+        build_book(checkout, version=version, targets=[site / version], report=lambda _: None)
+        publish_version(site)
+    entries = json.loads((site / "versions.json").read_text())
+    assert [e["version"] for e in entries] == ["1.1", "1.0"] and entries[0]["preferred"]
+    assert 'url=1.1/' in (site / "index.html").read_text()
+    assert "book version 1.0" in (site / "1.0/notebooks/00-home.html").read_text()
+
+
+@pytest.mark.parametrize("version", ["dev", "../x", "", "1.0/evil"])
+def test_bad_release_versions(version):
+    with pytest.raises(UsageError):
+        check_version(version)
+
+
+def test_cli_release_refuses_to_overwrite_without_force(checkout):
+    (checkout / "site/2.0").mkdir(parents=True)
+    result = subprocess.run([sys.executable, "-m", "ketrev", "release", "2.0"], cwd=checkout, capture_output=True, text=True)
+    assert result.returncode == 2 and "use --force" in result.stderr
+
+
+def test_serve_binds_localhost_and_serves_the_site(checkout):
+    site = checkout / "site"
+    site.mkdir(exist_ok=True)
+    publish_version(site)
+    proc = subprocess.Popen([sys.executable, "-m", "ketrev", "serve", "--port", "0"], cwd=checkout,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        with urllib.request.urlopen(url + "versions.json", timeout=5) as response:
+            assert json.loads(response.read())
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(url + "../_config.yml", timeout=5)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    time.sleep(0)
