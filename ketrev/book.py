@@ -56,16 +56,19 @@ def key_sentences(evidence: Evidence, /, *, molecules: int = 3) -> list[str]:
     top = votes.sort_values(["n_studies", "n_increase"], ascending=False).head(molecules)
     described = "; ".join(f"{r.label} rose in {r.n_increase} of {r.n_studies}" for r in top.itertuples())
     significant = votes[votes["significant"]]
-    up = significant[significant["proportion_increase"] > 0.5]["label"].tolist()
+    up = significant.loc[significant["proportion_increase"] > 0.5, "label"].tolist()
+    down = significant.loc[significant["proportion_increase"] < 0.5, "label"].tolist()
+    if up or down:
+        verdict = "; ".join(part for part in (
+            f"significantly more studies reported an increase than a decrease for {', '.join(up)}" if up else "",
+            f"significantly more reported a decrease for {', '.join(down)}" if down else "") if part)
+    else:
+        verdict = "no molecule showed a significant majority of studies in one direction"
     return [
         f"The evidence base holds {len(studies)} studies ({parts}) reporting "
         f"{len(evidence.findings)} molecular changes after ketamine.",
         f"The most studied molecules were {', '.join(top['label'])}: {described} studies.",
-        (f"After Holm adjustment across {len(votes)} molecules, more studies reported an increase than a "
-         f"decrease for {len(up)} ({', '.join(up) if up else 'none'}); no molecule showed a significant "
-         f"majority of decreases." if significant[significant["proportion_increase"] < 0.5].empty else
-         f"After Holm adjustment across {len(votes)} molecules, {len(significant)} showed a significant majority "
-         f"of studies in one direction."),
+        f"After Holm adjustment of the sign tests across {len(votes)} molecules, {verdict}.",
     ]
 
 
@@ -90,13 +93,13 @@ def study_explorer_table(evidence: Evidence, /) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``study``, ``year``, ``title``, ``journal``, ``evidence_type``, ``model``,
-        ``molecule``, ``family``, ``measure``, ``region``, ``direction``, ``record`` (URL),
+        ``study``, ``year``, ``evidence_type``, ``model``, ``molecule``, ``family``,
+        ``measure``, ``region``, ``direction``, ``title``, ``journal``, ``record`` (URL),
         sorted by year, study and molecule.
     """
     long = evidence.findings_long().merge(
         evidence.studies[["study_id", "title", "journal", "source_url"]], on="study_id", how="left")
     out = long.rename(columns={"study_id": "study", "source_url": "record"})[
-        ["study", "year", "title", "journal", "evidence_type", "model", "molecule", "family", "measure", "region",
-         "direction", "record"]]
+        ["study", "year", "evidence_type", "model", "molecule", "family", "measure", "region", "direction", "title",
+         "journal", "record"]]
     return out.sort_values(["year", "study", "molecule"], ignore_index=True)

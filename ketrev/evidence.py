@@ -142,6 +142,15 @@ def surname_key(first_author: str) -> str:
     return re.sub(r"[^a-z]", "", ascii_.lower())
 
 
+def _expected_id(author: str, year: str, pmid: str, pmcid: str) -> str:
+    """The id a study must have: surname + year, or pmid/pmc + number when no author is known."""
+    if author:
+        return f"{surname_key(author)}{year}" if year else ""
+    if pmid:
+        return f"pmid{pmid}"
+    return f"pmc{pmcid.removeprefix('PMC')}" if pmcid else ""
+
+
 def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
     """Rules that span columns or tables; each runs only when its tables loaded."""
     tables = contract()
@@ -156,10 +165,17 @@ def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
         no_id = (studies[ids] == "").all(axis=1) if ids else pd.Series(True, index=studies.index)
         for line in studies.index[no_id]:
             problems.append(Problem(shown("studies"), int(line), "pmid", "no identifier; give at least one of pmid, pmcid, doi"))
-        for line, sid, author, year in zip(studies.index, studies["study_id"], studies["first_author"], studies["year"]):
-            stem = f"{surname_key(author)}{year}"
-            if sid and author and year and not (sid == stem or (sid[:-1] == stem and sid[-1].islower())):
-                message = f"{sid!r} does not match first_author and year; expected {stem!r} plus an optional letter"
+        blank = pd.Series("", index=studies.index)
+        for line, sid, author, year, pmid, pmcid in zip(studies.index, studies["study_id"], studies["first_author"],
+                                                         studies["year"], studies.get("pmid", blank),
+                                                         studies.get("pmcid", blank)):
+            expected = _expected_id(author, year, pmid, pmcid)
+            if sid and not author and not expected:
+                problems.append(Problem(shown("studies"), int(line), "first_author",
+                                        "empty; a study with no first_author needs a pmid or pmcid to be named by"))
+            if sid and expected and not (sid == expected or (sid[:-1] == expected and sid[-1].islower() and author)):
+                message = (f"{sid!r} does not match first_author and year; expected {expected!r} plus an optional letter"
+                           if author else f"{sid!r}: a study with no first_author is named {expected!r}")
                 problems.append(Problem(shown("studies"), int(line), "study_id", message))
     models = frames.get("models")
     if studies is not None and models is not None and {"model", "evidence_type"} <= set(studies.columns) & set(models.columns):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -89,8 +90,10 @@ def execute_notebooks(layout: Layout, evidence: Evidence, *, jobs: int = 2, repo
         raise UsageError(f"{layout.notebooks}: no notebooks to execute")
     plans = {}
     for nb in notebooks:
-        params = {"inclusion_set": evidence.inclusion, "data_dir": str(layout.data.resolve()),
-                  "output_dir": str(out.resolve()), "notebook": nb.stem}
+        # Paths relative to the notebooks folder: no machine path in a published notebook or a cache key.
+        params = {"inclusion_set": evidence.inclusion, "notebook": nb.stem,
+                  "data_dir": os.path.relpath(layout.data.resolve(), layout.notebooks.resolve()),
+                  "output_dir": os.path.relpath(out.resolve(), layout.notebooks.resolve())}
         plans[nb] = (params, notebook_key(nb, params, evidence, inclusion_file))
     todo = [nb for nb, (_, key) in plans.items()
             if cache.get(nb.name) != key or not (executed_dir / nb.name).exists()
@@ -159,11 +162,23 @@ def _cell_ids(executed: Path) -> dict[str, str]:
     return found
 
 
+def _hide_injected_parameters(path: Path) -> None:
+    """Tag papermill's injected-parameters cell so the book does not show it."""
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+    nbformat.write(nb, path)
+
+
 def _assemble(layout: Layout, evidence: Evidence, version: str, staging: Path) -> list[dict[str, Any]]:
     """Lay out the book sources in ``staging``; return the manifest."""
     out = layout.build(evidence.inclusion)
     shutil.copytree(layout.pages, staging / "book")
     shutil.copytree(out / "notebooks", staging / "notebooks")
+    for path in (staging / "notebooks").glob("*.ipynb"):
+        _hide_injected_parameters(path)
     shutil.copy(layout.root / "_toc.yml", staging / "_toc.yml")
     (staging / "data").mkdir()
     shutil.copy(layout.data / "README.md", staging / "data" / "README.md")

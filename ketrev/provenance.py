@@ -83,8 +83,9 @@ class Publisher:
         path = self.output_dir / "outputs" / "tables" / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index=False, lineterminator="\n")
-        body = table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.{decimals}f}",
-                             classes="ketrev-table", border=0)
+        body = ('<div class="ketrev-scroll" style="overflow-x:auto">'
+                + table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.{decimals}f}",
+                                classes="ketrev-table", border=0) + "</div>")
         return self._publish("table", name, caption, studies, [path], body)
 
     def _publish(self, kind: str, name: str, caption: str, studies: Any, paths: list[Path], body: str) -> Any:

@@ -69,7 +69,7 @@ def study_directions(
     long: pd.DataFrame,
     /,
     *,
-    by: Literal["molecule", "family"] = "molecule",
+    by: str = "molecule",
     strata: list[str] | None = None,
     rule: Rule = "majority",
 ) -> pd.DataFrame:
@@ -80,7 +80,7 @@ def study_directions(
     long
         Findings with at least ``study_id``, ``direction`` and the ``by`` and ``strata`` columns.
     by
-        Unit of synthesis: ``"molecule"`` or ``"family"``.
+        Unit of synthesis: ``"molecule"``, ``"label"`` (the molecule's display name) or ``"family"``.
     strata
         Further study columns kept in the key (e.g. ``["evidence_type"]``).
     rule

@@ -58,11 +58,23 @@ def test_all_problems_in_all_files_at_once(data_dir):
     ("animal,rat,naive", "human,rat,naive",
      "studies.csv:2:model: model 'naive' belongs to evidence_type 'animal', not 'human'"),
     ("human,human,trd", "human,rat,trd", "studies.csv:6:species: a human study must have species 'human'"),
+    ("alpha2010,1000001,,,Alpha A", "alpha2010,1000001,,,",
+     "studies.csv:2:study_id: 'alpha2010': a study with no first_author is named 'pmid1000001'"),
+    ("delta2016,,,10.1000/delta.2016,Delta D", "delta2016,,,10.1000/delta.2016,",
+     "studies.csv:5:first_author: empty; a study with no first_author needs a pmid or pmcid to be named by"),
     ("2010,Synthetic", "2023,Synthetic", "studies.csv:2:year: 2023 is above the maximum 2021"),
 ])
 def test_study_rules(data_dir, old, new, expected):
     edit_csv(data_dir / "evidence/studies.csv", old, new)
     assert any(p.endswith(expected) for p in problems_of(data_dir)), problems_of(data_dir)
+
+
+def test_study_without_author_is_named_by_pmid(data_dir):
+    edit_csv(data_dir / "evidence/studies.csv", "alpha2010,1000001,,,Alpha A", "pmid1000001,1000001,,,")
+    for name in ("evidence/findings.csv", "evidence/screening.csv"):
+        path = data_dir / name
+        path.write_text(path.read_text().replace("alpha2010", "pmid1000001"))
+    assert "pmid1000001" in set(load_evidence(data_dir).studies["study_id"])
 
 
 def test_accented_surname_matches_ascii_id(data_dir):
