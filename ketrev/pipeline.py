@@ -267,12 +267,35 @@ def build_book(root: Path, *, data_dir: Path | None = None, inclusion: str = DEF
     report(f"ketrev build: inclusion set '{inclusion}' — {len(evidence.studies)} studies, "
            f"{len(evidence.findings)} findings")
     runs = execute_notebooks(layout, evidence, jobs=jobs, report=report)
+    targets = targets or [layout.html(inclusion)]
+    key = _book_key(layout, evidence, version)
+    record = layout.build(inclusion) / "book-key.json"
+    built = json.loads(record.read_text()) if record.exists() else {}
+    if all(built.get(str(t)) == key and (t / "index.html").exists() for t in targets):
+        report("  up to date book")
+        return runs
     with tempfile.TemporaryDirectory(prefix="ketrev-book-") as tmp:
         staging = Path(tmp) / "src"
         staging.mkdir()
         _assemble(layout, evidence, version, staging)
         html = _jupyter_book(staging, report)
-        for target in targets or [layout.html(inclusion)]:
+        for target in targets:
             _replace(html, target)
+            built[str(target)] = key
+    record.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
     return runs
+
+
+def _book_key(layout: Layout, evidence: Evidence, version: str) -> str:
+    """What the HTML depends on beyond the notebooks' cache keys: pages, configuration, version, commit."""
+    digest = hashlib.sha256(f"{version}\n{evidence.inclusion}\n{git_commit(str(layout.root))}\n".encode())
+    cache = layout.build(evidence.inclusion) / "cache.json"
+    sources = [cache, layout.root / "_config.yml", layout.root / "_toc.yml", layout.data / "README.md",
+               *sorted(layout.pages.rglob("*"))]
+    for path in sources:
+        if path.is_file():
+            digest.update(str(path.relative_to(layout.root) if path.is_relative_to(layout.root) else path.name).encode())
+            digest.update(path.read_bytes())
+    digest.update(evidence.data_checksum.encode() + _code_hash().encode())
+    return digest.hexdigest()
 

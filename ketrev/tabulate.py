@@ -107,7 +107,8 @@ def study_directions(
     if rule == "unanimous":
         winners &= counts.eq(counts.sum(axis=1), axis=0)
     single = winners.sum(axis=1) == 1
-    direction = winners.idxmax(axis=1).str.removeprefix("n_").where(single, "mixed")
+    direction = (winners.idxmax(axis=1).str.removeprefix("n_").where(single, "mixed") if len(counts)
+                 else pd.Series([], index=counts.index, dtype="str"))
     out = counts.assign(direction=direction).reset_index()
     out.columns.name = None
     return out
@@ -140,5 +141,8 @@ def direction_counts(directions: pd.DataFrame, /, *, by: str | list[str] = "mole
 
 def _count_by(frame: pd.DataFrame, keys: list[str], directions: list[str]) -> pd.DataFrame:
     """Rows per key combination and direction, one column per direction (a fast crosstab)."""
+    if frame.empty:  # no findings in this selection: an empty table with the usual shape
+        index = pd.MultiIndex.from_tuples([], names=keys) if len(keys) > 1 else pd.Index([], name=keys[0])
+        return pd.DataFrame(0, index=index, columns=directions)
     counts = frame.groupby([*keys, "direction"], observed=True).size().unstack("direction", fill_value=0)
     return counts.reindex(columns=directions, fill_value=0)

@@ -92,8 +92,10 @@ def test_footer_shows_version_data_and_commit(checkout):
 
 
 def test_no_change_rebuild_executes_nothing(checkout):
-    runs = build_book(checkout, report=lambda _: None)
+    said = []
+    runs = build_book(checkout, report=said.append)
     assert {r.status for r in runs} == {"cached"}
+    assert "  up to date book" in said
 
 
 def test_changed_notebook_is_the_only_one_executed(checkout):
@@ -122,10 +124,10 @@ def test_failing_notebook_leaves_the_previous_build(checkout):
 
 
 def test_other_inclusion_set_gets_its_own_book(checkout):
-    build_book(checkout, inclusion="clinical", report=lambda _: None)
-    page = (checkout / "_build/clinical/html/notebooks/01-included-studies.html").read_text()
-    assert "Inclusion set" in page and "clinical" in page and "It leaves out 4 of the 6 studies" in page
-    assert (checkout / "build/clinical/notebooks").is_dir()
+    build_book(checkout, inclusion="preclinical", report=lambda _: None)  # no clinical study: chapter 05 is empty
+    page = (checkout / "_build/preclinical/html/notebooks/01-included-studies.html").read_text()
+    assert "Inclusion set" in page and "preclinical" in page and "It leaves out 2 of the 6 studies" in page
+    assert "(0 studies)" in (checkout / "_build/preclinical/html/notebooks/05-clinical.html").read_text()
 
 
 def test_release_and_versions(checkout):

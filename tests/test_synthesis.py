@@ -45,3 +45,11 @@ def test_columns_in_fixed_order():
     votes = vote_count(directions({"bdnf": {"increase": 1}}))
     assert list(votes.columns) == ["molecule", "n_studies", "n_increase", "n_decrease", "n_no_change", "n_mixed",
                                    "proportion_increase", "ci_low", "ci_high", "p_sign", "p_holm", "significant"]
+
+
+def test_no_findings_give_an_empty_table_with_every_column():
+    from ketrev.tabulate import study_directions
+
+    empty = pd.DataFrame(columns=["study_id", "molecule", "direction"])
+    votes = vote_count(study_directions(empty))
+    assert votes.empty and list(votes.columns) == list(vote_count(directions({"bdnf": {"increase": 1}})).columns)
