@@ -20,7 +20,15 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
-def bench(session: nox.Session) -> None:
-    """Measure load + validate + select + tabulate + vote count at 1x and 100x size."""
+def book(session: nox.Session) -> None:
+    """Build the book on the default inclusion set (or the sets given after --)."""
     session.install("-e", ".")
-    session.run("python", "benchmarks/bench_core.py", *session.posargs)
+    session.run("ketrev", "build", *(["--inclusion", *session.posargs] if session.posargs else []))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure the library at 1x and 100x size, and the book build against Jupyter Book's execution."""
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_core.py")
+    session.run("python", "benchmarks/bench_book.py")
