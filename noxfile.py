@@ -31,4 +31,5 @@ def bench(session: nox.Session) -> None:
     """Measure the library at 1x and 100x size, and the book build against Jupyter Book's execution."""
     session.install("-e", ".")
     session.run("python", "benchmarks/bench_core.py")
+    session.run("python", "benchmarks/bench_robustness.py")
     session.run("python", "benchmarks/bench_book.py")

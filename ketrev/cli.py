@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.paths import Layout
 from ketrev.prisma import prisma_counts
+from ketrev.robustness import MIN_STUDIES
 from ketrev.synthesis import vote_count
 from ketrev.tabulate import RULES, characteristics, molecule_counts, study_directions
 
@@ -50,6 +52,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--rule", default="majority", choices=list(RULES), help="per-study direction rule")
     p.add_argument("--csv", action="store_true", help="write CSV to standard output")
 
+    p = commands.add_parser("robustness", help="vote counts across every specification of inclusion choices")
+    data_option(p)
+    p.add_argument("--inclusion", default=DEFAULT, metavar="NAME", help="inclusion set (default: %(default)s)")
+    p.add_argument("--by", default="molecule", choices=["molecule", "family"], help="unit (default: %(default)s)")
+    p.add_argument("--min-studies", type=int, default=MIN_STUDIES, metavar="N",
+                   help="fewest studies with a direction for a specification to count (default: %(default)s)")
+    p.add_argument("--csv", action="store_true", help="write the summary as CSV to standard output")
+    p = commands.add_parser("compare", help="compare two inclusion sets")
+    data_option(p)
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("--by", default="molecule", choices=["molecule", "family"], help="unit (default: %(default)s)")
+
     p = commands.add_parser("build", help="execute the notebooks (cached) and build the book")
     data_option(p)
     p.add_argument("--inclusion", nargs="+", default=[DEFAULT], metavar="NAME", help="inclusion set(s) (default: %(default)s)")
@@ -83,6 +98,45 @@ def _tabulate(args: argparse.Namespace) -> int:
     if "direction" in args.by:
         print(f"\nRule: {RULES[args.rule]} Proportion increase = increase / (increase + decrease), "
               "Wilson 95% CI; sign test two-sided, Holm-adjusted across rows.")
+    return 0
+
+
+def _robustness(args: argparse.Namespace) -> int:
+    from ketrev.robustness import leave_one_out, multiverse, robustness_summary, specifications
+
+    if args.min_studies < 1:
+        raise UsageError("--min-studies must be at least 1")
+    ev = select(load_evidence(args.data), load_inclusion(args.data, args.inclusion))
+    start = time.perf_counter()
+    runs = multiverse(ev, by=args.by, min_studies=args.min_studies)
+    summary = robustness_summary(runs, leave_one_out(ev, by=args.by), by=args.by)
+    seconds = time.perf_counter() - start
+    if args.csv:
+        summary.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    print(f"Inclusion set '{ev.inclusion}': {len(specifications())} specifications × {summary.shape[0]} "
+          f"{args.by}s in {seconds:.2f} s; a specification needs at least {args.min_studies} studies with a "
+          "direction to count\n")
+    print(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+    print("\nShares are over evaluable specifications; majority = the direction of the reference "
+          "(every choice 'all', majority rule); significance = Holm-adjusted sign test < 0.05.")
+    return 0
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from ketrev.compare import compare_sets
+
+    ev = load_evidence(args.data)
+    a, b = (select(ev, load_inclusion(args.data, name)) for name in (args.a, args.b))
+    only_a, only_b, changed = compare_sets(a, b, by=args.by)
+    print(f"'{args.a}': {len(a.studies)} studies; '{args.b}': {len(b.studies)} studies\n")
+    print(f"Only in '{args.a}' ({len(only_a)}): {', '.join(only_a) or '-'}")
+    print(f"Only in '{args.b}' ({len(only_b)}): {', '.join(only_b) or '-'}\n")
+    if changed.empty:
+        print(f"No {args.by} differs in counts, majority direction or significance.")
+    else:
+        print(f"{len(changed)} {args.by}s differ (suffix _a = '{args.a}', _b = '{args.b}'):\n")
+        print(changed.to_string(index=False, float_format=lambda x: f"{x:.2f}", na_rep="-"))
     return 0
 
 
@@ -135,8 +189,8 @@ def _serve(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 data problems, 2 usage)."""
     args = _parser().parse_args(argv)
-    handler = {"validate": _validate, "tabulate": _tabulate, "build": _build, "release": _release,
-               "serve": _serve}[args.command]
+    handler = {"validate": _validate, "tabulate": _tabulate, "robustness": _robustness, "compare": _compare,
+               "build": _build, "release": _release, "serve": _serve}[args.command]
     try:
         return handler(args)
     except DataError as exc:

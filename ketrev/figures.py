@@ -26,6 +26,7 @@ __all__ = [
     "plot_effect_direction",
     "plot_evidence_map",
     "plot_prisma",
+    "plot_specification_curve",
     "plot_studies_per_year",
     "plot_vote_counts",
     "save_figure",
@@ -210,3 +211,49 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
     return paths
 
 
+
+
+def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, by: str = "molecule",
+                             choices: list[str] | None = None) -> Figure:
+    """Specification curve (Simonsohn et al. 2020) of one unit across the multiverse.
+
+    Parameters
+    ----------
+    runs
+        :func:`ketrev.robustness.multiverse` output.
+    unit
+        The molecule (or family) to draw.
+    choices
+        Decision columns shown in the lower panel (default: every column between
+        ``spec_id`` and ``by`` that varies among the unit's evaluable specifications).
+
+    Notes
+    -----
+    Upper panel: proportion of studies reporting an increase with its Wilson 95% CI, one
+    point per evaluable specification, sorted. Lower panel: which option of each decision
+    the specification took. Specifications with too few studies are counted in the title.
+    """
+    _require(runs, [by, "proportion_increase", "ci_low", "ci_high", "evaluable", "spec_id"], "a specification curve")
+    mine = runs[runs[by] == unit]
+    shown = mine[mine["evaluable"]].sort_values(["proportion_increase", "spec_id"], kind="stable")
+    decisions = choices or [c for c in runs.columns[1:runs.columns.get_loc(by)] if shown[c].nunique() > 1]
+    labels = [(d, o) for d in decisions for o in sorted(shown[d].unique(), key=lambda o: (o != "all", o))]
+    with plt.rc_context(style()["rc"]):
+        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 3.2 + 0.16 * len(labels)), sharex=True,
+                                          layout="constrained", height_ratios=[3, max(1.0, 0.12 * len(labels))])
+    x = np.arange(len(shown))
+    colour = style()["directions"]["increase"]["color"]
+    top.vlines(x, shown["ci_low"], shown["ci_high"], color="#BBBBBB", linewidth=0.6)
+    top.scatter(x, shown["proportion_increase"], s=6, color=colour, zorder=3)
+    top.axhline(0.5, color="#888888", linestyle="--", linewidth=0.8)
+    top.set_ylim(0, 1)
+    top.set_ylabel("Proportion increase")
+    top.set_title(f"{unit}: {len(shown)} evaluable specifications, {len(mine) - len(shown)} with too few studies",
+                  fontsize=9, loc="left")
+    for row, (decision, option) in enumerate(labels):
+        hits = x[(shown[decision] == option).to_numpy()]
+        bottom.scatter(hits, np.full(len(hits), row), marker="|", s=20, color="black", linewidths=0.6)
+    bottom.set_yticks(range(len(labels)), [f"{d}: {o}" for d, o in labels], fontsize=6)
+    bottom.set_ylim(len(labels) - 0.5, -0.5)
+    bottom.set_xlabel("Specifications, sorted by proportion increase")
+    return fig

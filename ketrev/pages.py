@@ -14,7 +14,7 @@ from ketrev import __version__
 from ketrev.evidence import Evidence
 from ketrev.schema import contract
 
-__all__ = ["audit_page", "data_dictionary_page", "datapackage", "downloads_page", "references_page"]
+__all__ = ["audit_page", "comparisons_page", "data_dictionary_page", "datapackage", "downloads_page", "references_page"]
 
 _TYPES = {"text": "string", "integer": "integer", "number": "number"}
 
@@ -125,3 +125,43 @@ def audit_page(records: list[dict[str, Any]], titles: dict[str, str]) -> str:
 def write_json(path: Path, obj: Any) -> None:
     """Write JSON deterministically (sorted keys, final newline)."""
     path.write_text(json.dumps(obj, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def comparisons_page(data_dir: Path) -> str:
+    """Markdown page comparing every non-default inclusion set with the default one."""
+    from ketrev.compare import compare_sets
+    from ketrev.evidence import load_evidence
+    from ketrev.inclusion import DEFAULT, list_inclusion_sets, load_inclusion, select
+
+    evidence = load_evidence(data_dir)
+    base = select(evidence, load_inclusion(data_dir, DEFAULT))
+    parts = [f"# Inclusion sets compared\n\nEach named inclusion set of `data/inclusion/` against the default set "
+             f"`{DEFAULT}` ({len(base.studies)} studies): the studies it leaves out, and every molecule whose "
+             "number of studies, majority direction or significance (Holm-adjusted sign test) changes. Build the "
+             "book for a set with `ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n"]
+    for name in list_inclusion_sets(data_dir):
+        if name == DEFAULT:
+            continue
+        inclusion = load_inclusion(data_dir, name)
+        other = select(evidence, inclusion)
+        only_base, only_other, changed = compare_sets(base, other)
+        changed["changed"] = changed["changed"].replace({"only in a": f"only in {DEFAULT}", "only in b": "only here"})
+        changed[["majority_a", "majority_b"]] = changed[["majority_a", "majority_b"]].fillna("–")
+        rows = "\n".join(
+            f"<tr><td><code>{_e(r.molecule)}</code></td><td>{_e(_int(r.n_studies_a))} → {_e(_int(r.n_studies_b))}</td>"
+            f"<td>{_e(_int(r.n_increase_a))}/{_e(_int(r.n_decrease_a))} → {_e(_int(r.n_increase_b))}/"
+            f"{_e(_int(r.n_decrease_b))}</td><td>{_e(r.majority_a)} → {_e(r.majority_b)}</td>"
+            f"<td>{_e(r.changed)}</td></tr>" for r in changed.itertuples())
+        parts.append(
+            f"\n## `{_e(name)}`: {_e(inclusion.title)}\n\n{_e(inclusion.description)} {len(other.studies)} studies; "
+            f"{len(only_base)} of the default set are left out"
+            + (f" ({', '.join(f'<code>{_e(s)}</code>' for s in only_base)})" if only_base else "")
+            + (f"; {len(only_other)} are not in the default set" if only_other else "") + ".\n\n"
+            + ("<table class=\"ketrev-table\"><thead><tr><th>molecule</th><th>studies</th><th>up/down</th>"
+               "<th>majority</th><th>what changes</th></tr></thead><tbody>\n" + rows + "\n</tbody></table>\n"
+               if rows else "No molecule changes.\n"))
+    return "\n".join(parts)
+
+
+def _int(value: Any) -> str:
+    return "–" if pd.isna(value) else str(int(value))

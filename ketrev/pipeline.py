@@ -28,7 +28,15 @@ from ketrev import __version__
 from ketrev.errors import KetrevError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
-from ketrev.pages import audit_page, data_dictionary_page, datapackage, downloads_page, references_page, write_json
+from ketrev.pages import (
+    audit_page,
+    comparisons_page,
+    data_dictionary_page,
+    datapackage,
+    downloads_page,
+    references_page,
+    write_json,
+)
 from ketrev.paths import Layout
 from ketrev.provenance import git_commit, read_manifest
 from ketrev.schema import contract
@@ -213,6 +221,7 @@ def _assemble(layout: Layout, evidence: Evidence, version: str, staging: Path) -
         "references.md": references_page(evidence),
         "downloads.md": downloads_page(package),
         "audit.md": audit_page(records, titles),
+        "comparisons.md": comparisons_page(layout.data),
     }
     for name, text in generated.items():
         (staging / "book" / name).write_text(text, encoding="utf-8")
@@ -291,7 +300,7 @@ def _book_key(layout: Layout, evidence: Evidence, version: str) -> str:
     digest = hashlib.sha256(f"{version}\n{evidence.inclusion}\n{git_commit(str(layout.root))}\n".encode())
     cache = layout.build(evidence.inclusion) / "cache.json"
     sources = [cache, layout.root / "_config.yml", layout.root / "_toc.yml", layout.data / "README.md",
-               *sorted(layout.pages.rglob("*"))]
+               *sorted(layout.pages.rglob("*")), *sorted((layout.data / "inclusion").glob("*.yml"))]
     for path in sources:
         if path.is_file():
             digest.update(str(path.relative_to(layout.root) if path.is_relative_to(layout.root) else path.name).encode())

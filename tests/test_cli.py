@@ -96,3 +96,34 @@ def test_tabulate_csv(capsys, data_dir):
         {"evidence_type": "animal", "n_studies": "3", "percent": "75.0"},
         {"evidence_type": "cell_culture", "n_studies": "1", "percent": "25.0"},
     ]
+
+
+def test_robustness_prints_the_summary(capsys, data_dir):
+    code, out, _ = run(capsys, "robustness", "--data", str(data_dir))
+    assert code == 0
+    assert out.startswith("Inclusion set 'all': 1728 specifications × 6 molecules in")
+    assert "at least 3 studies with a direction" in out
+
+
+def test_robustness_csv_and_bad_threshold(capsys, data_dir):
+    code, out, _ = run(capsys, "robustness", "--by", "family", "--csv", "--data", str(data_dir))
+    assert code == 0 and out.splitlines()[0].startswith("family,reference_direction,reference_studies,n_specifications")
+    code, _, err = run(capsys, "robustness", "--min-studies", "0", "--data", str(data_dir))
+    assert code == 2 and "--min-studies must be at least 1" in err
+
+
+def test_compare_two_sets(capsys, data_dir):
+    code, out, _ = run(capsys, "compare", "all", "preclinical", "--data", str(data_dir))
+    assert code == 0
+    assert "Only in 'all' (2): epsilon2018, zeta2020" in out and "Only in 'preclinical' (0): -" in out
+    assert "glx" in out and "only in a" in out
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["compare", "all", "nope"], "no inclusion set 'nope'"),
+    (["compare", "all", "../x"], "is not an inclusion set name"),
+    (["robustness", "--inclusion", "nope"], "no inclusion set 'nope'"),
+])
+def test_robustness_and_compare_usage_errors(capsys, data_dir, args, message):
+    code, _, err = run(capsys, *args, "--data", str(data_dir))
+    assert code == 2 and message in err

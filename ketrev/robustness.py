@@ -1,0 +1,291 @@
+"""How robust is each conclusion? A multiverse of inclusion choices, and leave-one-study-out.
+
+Every combination of reasonable inclusion choices (a *specification*) selects a subset of
+the studies; the vote count of every molecule is recomputed in every specification at
+once, as matrix products of a specification × study inclusion matrix with study ×
+molecule direction indicators — no loop over specifications.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.stats import binom, norm
+
+from ketrev.evidence import Evidence
+from ketrev.tabulate import RULES, study_directions
+
+__all__ = [
+    "CHOICES",
+    "MIN_STUDIES",
+    "choices_table",
+    "highlighted",
+    "leave_one_out",
+    "multiverse",
+    "robustness_summary",
+    "specifications",
+]
+
+#: Fewer studies with a direction than this, and a specification is reported as too few.
+MIN_STUDIES = 3
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option of one inclusion decision: a name and the test a study must pass."""
+
+    dimension: str
+    option: str
+    column: str | None = None
+    values: tuple | None = None
+    year_min: int | None = None
+    year_max: int | None = None
+
+    def mask(self, studies: pd.DataFrame) -> np.ndarray:
+        keep = np.ones(len(studies), dtype=bool)
+        if self.column is not None:
+            keep &= studies[self.column].isin(self.values).to_numpy()
+        if self.year_min is not None:
+            keep &= (studies["year"] >= self.year_min).to_numpy()
+        if self.year_max is not None:
+            keep &= (studies["year"] <= self.year_max).to_numpy()
+        return keep
+
+
+def _stress(*values: str) -> Choice:
+    return Choice("model", {"yes": "stress models", "no": "no stress model"}[values[0]], "stress_model", values)
+
+
+#: The inclusion decisions and their reasonable options; the first option of each is "all".
+CHOICES: dict[str, list[Choice]] = {
+    "evidence": [Choice("evidence", "all"), Choice("evidence", "preclinical", "evidence_type", ("cell_culture", "animal")),
+                 Choice("evidence", "clinical", "evidence_type", ("human",))],
+    "species": [Choice("species", "all"), Choice("species", "rat", "species", ("rat",)),
+                Choice("species", "mouse", "species", ("mouse",)), Choice("species", "human", "species", ("human",))],
+    "form": [Choice("form", "all"), Choice("form", "racemic only", "ketamine_form", ("racemic",))],
+    "model": [Choice("model", "all"), _stress("yes"), _stress("no")],
+    "effect": [Choice("effect", "all"), Choice("effect", "effect reported", "antidepressant_effect", ("yes",))],
+    "source": [Choice("source", "all"), Choice("source", "full text only", "coded_from", ("full_text",))],
+    "window": [Choice("window", "all"), Choice("window", "up to 2015", year_max=2015),
+               Choice("window", "2016 on", year_min=2016)],
+}
+
+
+def specifications(rules: tuple[str, ...] = tuple(RULES)) -> pd.DataFrame:
+    """Every combination of the inclusion choices and per-study rules, one row each.
+
+    Returns
+    -------
+    DataFrame
+        ``spec_id`` then one column per decision (the option's name) and ``rule``.
+    """
+    rows = [(*(c.option for c in combo), rule)
+            for combo in itertools.product(*CHOICES.values()) for rule in rules]
+    table = pd.DataFrame(rows, columns=[*CHOICES, "rule"])
+    table.insert(0, "spec_id", range(len(table)))
+    return table
+
+
+def _inclusion_matrix(studies: pd.DataFrame, specs: pd.DataFrame) -> np.ndarray:
+    """Boolean specifications × studies: which studies each specification keeps."""
+    keep = np.ones((len(specs), len(studies)), dtype=bool)
+    for dimension, options in CHOICES.items():
+        masks = {c.option: c.mask(studies) for c in options}
+        keep &= np.stack([masks[o] for o in specs[dimension]])
+    return keep
+
+
+def _indicators(directions: pd.DataFrame, study_ids: pd.Index, unit: str) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Study × unit 0/1 matrices, one per direction."""
+    units = sorted(directions[unit].unique())
+    out = {}
+    for direction in ("increase", "decrease", "no_change", "mixed"):
+        part = directions[directions["direction"] == direction]
+        matrix = pd.crosstab(part["study_id"], part[unit]).reindex(index=study_ids, columns=units, fill_value=0)
+        out[direction] = (matrix.to_numpy() > 0).astype(np.int32)
+    return units, out
+
+
+def _statistics(up: np.ndarray, down: np.ndarray, alpha: float = 0.05) -> dict[str, np.ndarray]:
+    """Proportion, Wilson interval, sign test and Holm adjustment across units, row by row."""
+    n = (up + down).astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = up / n
+        z = norm.ppf(1 - alpha / 2)
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    p_sign = np.where(n > 0, np.minimum(1.0, 2 * binom.cdf(np.minimum(up, down), n, 0.5)), np.nan)
+    return {"proportion_increase": p, "ci_low": centre - half, "ci_high": centre + half,
+            "p_sign": p_sign, "p_holm": _holm_rows(p_sign)}
+
+
+def _holm_rows(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment within each row, ignoring missing values."""
+    filled = np.where(np.isnan(p), np.inf, p)
+    order = np.argsort(filled, axis=1, kind="stable")
+    ranked = np.take_along_axis(filled, order, axis=1)
+    m = (~np.isnan(p)).sum(axis=1, keepdims=True)
+    factor = m - np.arange(p.shape[1])[None, :]
+    adjusted = np.minimum(1.0, np.maximum.accumulate(np.where(np.isinf(ranked), np.nan, ranked) * factor, axis=1))
+    out = np.empty_like(adjusted)
+    np.put_along_axis(out, order, adjusted, axis=1)
+    return np.where(np.isnan(p), np.nan, out)
+
+
+def multiverse(evidence: Evidence, /, *, by: Literal["molecule", "family"] = "molecule",
+               min_studies: int = MIN_STUDIES, specs: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Vote counts of every molecule (or family) under every specification.
+
+    Parameters
+    ----------
+    evidence
+        The (selected) evidence base.
+    by
+        Unit of synthesis.
+    min_studies
+        A result with fewer studies with a direction (increase or decrease) is marked
+        ``evaluable = False`` and kept, not hidden.
+    specs
+        Specifications (default: :func:`specifications`).
+
+    Returns
+    -------
+    DataFrame
+        The specification columns, ``by``, ``n_studies``, ``n_increase``, ``n_decrease``,
+        ``n_no_change``, ``n_mixed``, ``proportion_increase``, ``ci_low``, ``ci_high``,
+        ``p_sign``, ``p_holm`` (Holm across units within the specification) and
+        ``evaluable``. Units no study of a specification measured are left out.
+
+    Notes
+    -----
+    Specification-curve / multiverse analysis of inclusion decisions: Simonsohn, Simmons &
+    Nelson, Nat Hum Behav 2020;4:1208-14; Voracek, Kossmeier, Tran, Front Psychol 2019;10:2149.
+    """
+    specs = specifications() if specs is None else specs
+    studies = evidence.studies.merge(evidence.models[["model", "stress_model"]], on="model", how="left")
+    keep = _inclusion_matrix(studies, specs).astype(np.int32)
+    long = evidence.findings_long()
+    parts = []
+    for rule, rows in specs.groupby("rule", sort=False):
+        units, ind = _indicators(study_directions(long, by=by, rule=rule), pd.Index(studies["study_id"]), by)
+        counts = {d: keep[rows.index] @ m for d, m in ind.items()}
+        stats = _statistics(counts["increase"], counts["decrease"])
+        frame = {f"n_{d}": c for d, c in counts.items()}
+        total = sum(counts.values())
+        shape = total.shape
+        block = pd.DataFrame({
+            "row": np.repeat(rows.index.to_numpy(), shape[1]), by: np.tile(units, shape[0]),
+            "n_studies": total.ravel(), **{k: v.ravel() for k, v in frame.items()},
+            **{k: v.ravel() for k, v in stats.items()},
+        })
+        parts.append(block[block["n_studies"] > 0])
+    out = pd.concat(parts, ignore_index=True)
+    out["evaluable"] = (out["n_increase"] + out["n_decrease"]) >= min_studies
+    out = specs.loc[out.pop("row")].reset_index(drop=True).join(out)
+    out.attrs["n_specifications"] = len(specs)
+    return out
+
+
+def leave_one_out(evidence: Evidence, /, *, by: Literal["molecule", "family"] = "molecule",
+                  rule: str = "majority") -> pd.DataFrame:
+    """Vote count of each unit with each of its studies left out in turn.
+
+    Returns
+    -------
+    DataFrame
+        ``by``, ``left_out`` (study id), ``n_increase``, ``n_decrease``,
+        ``proportion_increase``, ``p_sign``.
+    """
+    directions = study_directions(evidence.findings_long(), by=by, rule=rule)
+    totals = directions.groupby(by)["direction"].agg(
+        up=lambda d: (d == "increase").sum(), down=lambda d: (d == "decrease").sum())
+    rows = directions.join(totals, on=by)
+    up = rows["up"] - (rows["direction"] == "increase")
+    down = rows["down"] - (rows["direction"] == "decrease")
+    stats = _statistics(up.to_numpy()[:, None], down.to_numpy()[:, None])
+    return pd.DataFrame({by: rows[by], "left_out": rows["study_id"], "n_increase": up, "n_decrease": down,
+                         "proportion_increase": stats["proportion_increase"][:, 0],
+                         "p_sign": stats["p_sign"][:, 0]}).reset_index(drop=True)
+
+
+def robustness_summary(runs: pd.DataFrame, loo: pd.DataFrame, /, *, by: str = "molecule") -> pd.DataFrame:
+    """Rank units by how robust their majority direction is across specifications.
+
+    The reference is the specification with every decision at ``all`` and the majority
+    rule; its majority direction (increase if the proportion is above 0.5, decrease if
+    below) is what must hold.
+
+    Returns
+    -------
+    DataFrame
+        ``by``, ``reference_direction``, ``reference_studies``, ``n_specifications`` (all of
+        them), ``n_evaluable``, ``n_too_few`` (some studies, below the threshold),
+        ``n_empty`` (no study of the unit in the specification),
+        ``share_majority_holds`` and ``share_significant`` (of the evaluable ones),
+        ``proportion_min``, ``proportion_max``, ``loo_share_majority_holds``
+        (leave-one-study-out), sorted from most to least robust.
+    """
+    reference = runs[(runs[list(CHOICES)] == "all").all(axis=1) & (runs["rule"] == "majority")].set_index(by)
+    reference = reference[~reference.index.duplicated()]
+    sign = np.sign(reference["proportion_increase"] - 0.5)
+    direction = sign.map({1.0: "increase", -1.0: "decrease", 0.0: "tie"}).fillna("none")
+    evaluable = runs[runs["evaluable"]].join(sign.rename("ref_sign"), on=by)
+    evaluable = evaluable.assign(holds=np.sign(evaluable["proportion_increase"] - 0.5) == evaluable["ref_sign"])
+    grouped = evaluable.groupby(by)
+    loo = loo.join(sign.rename("ref_sign"), on=by)
+    loo_holds = (np.sign(loo["proportion_increase"] - 0.5) == loo["ref_sign"]).groupby(loo[by]).mean()
+    out = pd.DataFrame({
+        "reference_direction": direction,
+        "reference_studies": reference["n_studies"],
+        "n_measured": runs.groupby(by).size(),
+        "n_evaluable": grouped.size(),
+        "share_majority_holds": grouped["holds"].mean(),
+        "share_significant": grouped["p_holm"].apply(lambda p: (p < 0.05).mean()),
+        "proportion_min": grouped["proportion_increase"].min(),
+        "proportion_max": grouped["proportion_increase"].max(),
+        "loo_share_majority_holds": loo_holds,
+    })
+    out.index.name = by
+    out["n_evaluable"] = out["n_evaluable"].fillna(0).astype(int)
+    measured = out.pop("n_measured").fillna(0).astype(int)
+    total = runs.attrs.get("n_specifications", runs["spec_id"].nunique())
+    out.insert(2, "n_specifications", total)
+    out.insert(4, "n_too_few", measured - out["n_evaluable"])
+    out.insert(5, "n_empty", total - measured)
+    out = out.reset_index().sort_values(
+        ["share_majority_holds", "loo_share_majority_holds", "share_significant", "reference_studies"],
+        ascending=False, na_position="last", ignore_index=True)
+    return out
+
+
+def choices_table() -> pd.DataFrame:
+    """The inclusion decisions and their options, as a table for the reader.
+
+    Returns
+    -------
+    DataFrame
+        ``decision``, ``option``, ``keeps`` (the studies the option keeps).
+    """
+    rows = []
+    for decision, options in CHOICES.items():
+        for c in options:
+            if c.column is not None:
+                keeps = f"{c.column} in {', '.join(map(str, c.values))}"
+            elif c.year_min is not None or c.year_max is not None:
+                keeps = f"year {'≥ ' + str(c.year_min) if c.year_min else '≤ ' + str(c.year_max)}"
+            else:
+                keeps = "every study"
+            rows.append((decision, c.option, keeps))
+    rows += [("rule", rule, text) for rule, text in RULES.items()]
+    return pd.DataFrame(rows, columns=["decision", "option", "keeps"])
+
+
+def highlighted(summary: pd.DataFrame, molecules: pd.DataFrame, /, *, min_evaluable: int = 10) -> list[str]:
+    """Molecules the review names as of highest interest with enough evaluable specifications."""
+    named = set(molecules.loc[molecules.get("review_highlight", pd.Series(dtype=str)) == "yes", "molecule"])
+    enough = summary[(summary["n_evaluable"] >= min_evaluable) & summary["molecule"].isin(named)]
+    return enough["molecule"].tolist()

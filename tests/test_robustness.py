@@ -1,0 +1,108 @@
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint
+
+from ketrev.compare import compare_sets
+from ketrev.evidence import Evidence
+from ketrev.robustness import (
+    CHOICES,
+    _holm_rows,
+    _statistics,
+    choices_table,
+    leave_one_out,
+    multiverse,
+    robustness_summary,
+    specifications,
+)
+
+
+def evidence(findings: list[tuple[str, str, str]], n_studies: int = 8) -> Evidence:
+    """A made-up evidence base: studies s0..s{n-1}, half rats half mice, years 2010-2017."""
+    ids = [f"s{i}" for i in range(n_studies)]
+    studies = pd.DataFrame({
+        "study_id": ids, "evidence_type": "animal", "species": ["rat", "mouse"] * (n_studies // 2),
+        "model": "naive", "ketamine_form": "racemic", "antidepressant_effect": "yes", "coded_from": "abstract",
+        "year": [2010 + i for i in range(n_studies)]})
+    models = pd.DataFrame({"model": ["naive"], "stress_model": ["no"]})
+    molecules = pd.DataFrame({"molecule": ["bdnf", "mtor", "erk"], "label": ["BDNF", "mTOR", "ERK"],
+                              "family": ["neurotrophic", "mtor", "mapk"], "activity_when_up": "n/a"})
+    return Evidence(studies=studies, findings=pd.DataFrame(findings, columns=["study_id", "molecule", "direction"]),
+                    screening=pd.DataFrame(), searches=pd.DataFrame(), molecules=molecules, models=models,
+                    data_dir=None)
+
+
+@pytest.fixture
+def known():
+    """bdnf rises in all 8 studies; mtor rises in one study only; erk splits 4 up / 4 down."""
+    rows = [(f"s{i}", "bdnf", "increase") for i in range(8)] + [("s0", "mtor", "increase")]
+    rows += [(f"s{i}", "erk", "increase" if i < 4 else "decrease") for i in range(8)]
+    return evidence(rows)
+
+
+def test_specifications_cover_every_combination():
+    specs = specifications()
+    expected = np.prod([len(o) for o in CHOICES.values()]) * 2
+    assert len(specs) == expected >= 1000
+    assert not specs.drop(columns="spec_id").duplicated().any()
+    assert set(choices_table()["decision"]) == {*CHOICES, "rule"}
+
+
+def test_molecule_up_everywhere_is_robust_everywhere(known):
+    runs = multiverse(known)
+    bdnf = runs[runs["molecule"] == "bdnf"]
+    assert (bdnf.loc[bdnf["evaluable"], "proportion_increase"] == 1).all()
+    summary = robustness_summary(runs, leave_one_out(known)).set_index("molecule")
+    assert summary.loc["bdnf", "share_majority_holds"] == 1.0
+    assert summary.loc["bdnf", "loo_share_majority_holds"] == 1.0
+    assert summary.index[0] == "bdnf"
+
+
+def test_single_study_fails_leave_one_out_and_the_threshold(known):
+    summary = robustness_summary(multiverse(known), leave_one_out(known)).set_index("molecule")
+    assert summary.loc["mtor", "n_evaluable"] == 0  # one study is below the threshold of 3
+    assert summary.loc["mtor", "n_too_few"] > 0
+    assert summary.loc["mtor", "loo_share_majority_holds"] == 0.0
+
+
+def test_counts_match_a_direct_selection(known):
+    runs = multiverse(known)
+    rats_up_to_2015 = runs[(runs["species"] == "rat") & (runs["window"] == "up to 2015") & (runs["rule"] == "majority")
+                           & (runs["evidence"] == "all") & (runs["form"] == "all") & (runs["model"] == "all")
+                           & (runs["effect"] == "all") & (runs["source"] == "all")].set_index("molecule")
+    # rats are s0, s2, s4, s6; up to 2015 keeps s0..s5 -> s0, s2, s4
+    assert rats_up_to_2015.loc["bdnf", "n_increase"] == 3
+    assert rats_up_to_2015.loc["erk", ["n_increase", "n_decrease"]].tolist() == [2, 1]
+
+
+@pytest.mark.parametrize("threshold", [1, 3, 5])
+def test_threshold_marks_evaluable(known, threshold):
+    runs = multiverse(known, min_studies=threshold)
+    assert (runs["evaluable"] == ((runs["n_increase"] + runs["n_decrease"]) >= threshold)).all()
+
+
+def test_vectorised_statistics_match_statsmodels():
+    up, down = np.array([[8, 3, 0, 5]]), np.array([[2, 3, 4, 0]])
+    stats = _statistics(up, down)
+    low, high = proportion_confint(up[0], up[0] + down[0], method="wilson")
+    assert np.allclose(stats["ci_low"][0], low) and np.allclose(stats["ci_high"][0], high)
+    assert np.allclose(stats["p_holm"][0], multipletests(stats["p_sign"][0], method="holm")[1])
+
+
+def test_holm_ignores_missing_values():
+    p = np.array([[0.01, np.nan, 0.04, 0.03]])
+    expected = multipletests([0.01, 0.04, 0.03], method="holm")[1]
+    out = _holm_rows(p)
+    assert np.isnan(out[0, 1]) and np.allclose(out[0, [0, 2, 3]], expected)
+
+
+def test_compare_sets(known):
+    fewer = evidence([r for r in known.findings.itertuples(index=False) if r[0] not in ("s0", "s1")])
+    fewer = fewer.with_studies([f"s{i}" for i in range(2, 8)], "fewer")
+    only_a, only_b, changed = compare_sets(known, fewer)
+    assert only_a == ["s0", "s1"] and only_b == []
+    changes = changed.set_index("molecule")["changed"]
+    assert changes["mtor"] == "only in a"
+    assert changes["bdnf"] == "counts, significance"  # 8/0 is significant after Holm, 6/0 is not
+    assert "majority" in changes["erk"]  # 4/4 tie becomes 2 up / 4 down
