@@ -20,10 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_core import synthetic  # noqa: E402
+from bench_core import synthetic
 
-from ketrev.evidence import load_evidence  # noqa: E402
-from ketrev.robustness import leave_one_out, multiverse, robustness_summary, specifications  # noqa: E402
+from ketrev.evidence import load_evidence
+from ketrev.robustness import leave_one_out, multiverse, robustness_summary, specifications
 
 ROOT = Path(__file__).resolve().parent.parent
 
