@@ -60,7 +60,8 @@ def references_page(evidence: Evidence) -> str:
             links.append(f"PMCID: {_e(s.pmcid)}")
         links.append(f'<a href="{_e(s.source_url)}">record coded</a> ({_e(s.coded_from).replace("_", " ")})')
         journal = f" <em>{_e(s.journal)}</em>." if s.journal else ""
-        items.append(f'<li id="ref-{_e(s.study_id)}"><strong>{_e(s.first_author)}</strong> et al. ({_e(s.year)}). '
+        author = f"<strong>{_e(s.first_author)}</strong> et al." if s.first_author else "[authors not shown in the record read]"
+        items.append(f'<li id="ref-{_e(s.study_id)}">{author} ({_e(s.year)}). '
                      f"{_e(s.title)}.{journal} {' · '.join(links)} <code>{_e(s.study_id)}</code></li>")
     return (f"# References\n\nThe {len(studies)} studies of inclusion set `{evidence.inclusion}`, generated from "
             "`data/evidence/studies.csv`; each links the public record it was coded from.\n\n"

@@ -83,7 +83,8 @@ class Publisher:
         path = self.output_dir / "outputs" / "tables" / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index=False, lineterminator="\n")
-        body = ('<div class="ketrev-scroll" style="overflow-x:auto">'
+        body = (f'<div class="ketrev-scroll" style="overflow-x:auto" tabindex="0" role="region" '
+                f'aria-label="{html.escape(caption)}">'
                 + table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.{decimals}f}",
                                 classes="ketrev-table", border=0) + "</div>")
         return self._publish("table", name, caption, studies, [path], body)

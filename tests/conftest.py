@@ -42,3 +42,75 @@ def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+HOSTILE = {
+    "title": "<script>alert(1)</script> Synthetic hostile title",
+    "journal": '"><img src=x onerror=alert(1)>',
+    "first_author": "<img src=x onerror=alert(1)> Z",
+}
+
+
+def make_hostile(data: Path) -> str:
+    """Put markup into one study's title, journal and author; return its new study id."""
+    import csv
+
+    path = data / "evidence" / "studies.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    new_id = "imgsrcxonerroralert2020"  # surname of the hostile author + year, as the contract requires
+    for row in rows:
+        if row["study_id"] == "zeta2020":
+            row.update(HOSTILE, study_id=new_id)
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    for name in ("findings.csv", "screening.csv"):
+        p = data / "evidence" / name
+        p.write_text(p.read_text(encoding="utf-8").replace("zeta2020", new_id), encoding="utf-8")
+    return new_id
+
+
+def broken_links(html_root: Path) -> list[str]:
+    """Every internal link or anchor in the built HTML that does not resolve."""
+    import re
+    from html.parser import HTMLParser
+    from urllib.parse import unquote, urlsplit
+
+    class Collect(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ids: set[str] = set()
+            self.links: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            attrs = dict(attrs)
+            if "id" in attrs:
+                self.ids.add(attrs["id"])
+            if tag == "a" and attrs.get("name"):
+                self.ids.add(attrs["name"])
+            for key in ("href", "src"):
+                if attrs.get(key) and not (tag == "link" and attrs.get("rel") == "preload"):
+                    self.links.append(attrs[key])
+
+    pages = {}
+    for path in html_root.rglob("*.html"):
+        parser = Collect()
+        parser.feed(path.read_text(encoding="utf-8"))
+        pages[path.resolve()] = parser
+    problems = []
+    for path, parser in pages.items():
+        for link in parser.links:
+            parts = urlsplit(link)
+            if parts.scheme or link.startswith(("//", "mailto:", "data:", "javascript:")) or re.match(r"^\{", link):
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.exists():
+                problems.append(f"{path.relative_to(html_root.resolve())}: {link} (no such file)")
+            elif parts.fragment and target.suffix == ".html":
+                ids = pages[target].ids if target in pages else set()
+                if unquote(parts.fragment) not in ids:
+                    problems.append(f"{path.relative_to(html_root.resolve())}: {link} (no such anchor)")
+    return problems

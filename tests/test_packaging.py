@@ -21,7 +21,8 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
     wanted = names(project["dependencies"]) | {n for extra in project["optional-dependencies"].values()
                                                 for n in names(extra)}
     conda = yaml.safe_load((ROOT / "environment.yml").read_text())["dependencies"]
-    listed = names([d for d in conda if isinstance(d, str)]) - {"python", "pip"}
+    from_pip = next(d["pip"] for d in conda if isinstance(d, dict))
+    listed = names([d for d in conda if isinstance(d, str)] + [d for d in from_pip if d != "-e ."]) - {"python", "pip"}
     assert listed == wanted
 
 

@@ -170,3 +170,9 @@ def test_serve_binds_localhost_and_serves_the_site(checkout):
         proc.terminate()
         proc.wait(timeout=10)
     time.sleep(0)
+
+
+def test_every_internal_link_and_anchor_resolves(checkout):
+    from conftest import broken_links
+
+    assert broken_links(checkout / "_build/html") == []

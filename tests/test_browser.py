@@ -1,0 +1,230 @@
+"""The released book as a reader's browser sees it: Playwright driving Debian's Chromium.
+
+Skipped with a reason on a machine without Chromium; under CI (``CI`` set) a missing
+Chromium fails the run instead.
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import EXAMPLE, HOSTILE, ROOT, broken_links, make_hostile
+
+from ketrev.pipeline import build_book
+from ketrev.site import publish_version
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if CHROMIUM is None:
+    if os.environ.get("CI"):
+        pytest.fail("CI: Chromium is required for the browser tests (apt-get install chromium)", pytrace=False)
+    pytest.skip("Chromium is not installed (apt-get install chromium); browser tests skipped", allow_module_level=True)
+
+sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+Axe = pytest.importorskip("axe_playwright_python.sync_playwright").Axe
+
+VERSIONS = ("1.0", "1.1")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """Two releases of the book built from the example data with markup in one study."""
+    root = tmp_path_factory.mktemp("browser")
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, root / name)
+    for name in ("notebooks", "book"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copytree(EXAMPLE, root / "data")
+    make_hostile(root / "data")
+    for version in VERSIONS:
+        build_book(root, version=version, targets=[root / "site" / version], report=lambda _: None)
+    publish_version(root / "site")
+    return root / "site"
+
+
+@pytest.fixture(scope="module")
+def server(site):
+    """``ketrev serve`` on a free port; yields the base URL."""
+    proc = subprocess.Popen([sys.executable, "-m", "ketrev", "serve", "--port", "0"], cwd=site.parent,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        yield re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def pages_of(site: Path, version: str = VERSIONS[-1]) -> list[str]:
+    root = site / version
+    return sorted(p.relative_to(site).as_posix() for p in root.rglob("*.html") if "_static" not in p.parts)
+
+
+class Visit:
+    """A page opened with every console error, failed request, HTTP error and dialog recorded."""
+
+    def __init__(self, browser, url: str, *, offline: bool = False):
+        self.problems: list[str] = []
+        self.dialogs: list[str] = []
+        self.blocked: list[str] = []
+        self.page = browser.new_page()
+        self.page.on("console", lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
+        self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+        if offline:
+            def route(r):
+                if urlsplit(r.request.url).hostname in ("127.0.0.1", "localhost"):
+                    r.continue_()
+                else:
+                    self.blocked.append(r.request.url)
+                    r.abort()
+            self.page.route("**/*", route)
+        self.page.goto(url, wait_until="networkidle")
+
+    def close(self):
+        self.page.close()
+
+
+def test_every_page_loads_without_errors(site, server, browser):
+    for page in pages_of(site):
+        visit = Visit(browser, server + page)
+        assert visit.problems == [], page
+        assert visit.page.locator("main, article").first.is_visible(), page
+        visit.close()
+
+
+def test_every_figure_loads_and_has_alt_text(site, server, browser):
+    figures = 0
+    for page in pages_of(site):
+        visit = Visit(browser, server + page)
+        for img in visit.page.locator("main img").all():
+            size = img.evaluate("i => i.complete ? i.naturalWidth * i.naturalHeight : 0")
+            assert size > 0, (page, img.get_attribute("src")[:80])
+            assert (img.get_attribute("alt") or "").strip(), page
+            figures += 1
+        visit.close()
+    assert figures >= 5
+
+
+def test_version_switcher_goes_to_the_same_page_of_another_version(server, browser):
+    visit = Visit(browser, server + "1.1/notebooks/03-molecules.html")
+    button = visit.page.locator(".version-switcher__button").first
+    button.click()
+    items = visit.page.locator(".version-switcher__menu a")
+    assert [t.strip() for t in items.all_inner_texts()] == ["1.1 (latest)", "1.0"]
+    items.nth(1).click()
+    visit.page.wait_for_url("**/1.0/notebooks/03-molecules.html")
+    assert "book version 1.0" in visit.page.content()
+    visit.close()
+
+
+def test_search_finds_a_study_by_a_word_of_its_title(server, browser):
+    visit = Visit(browser, server + "1.1/search.html?q=Synthetic")
+    visit.page.wait_for_selector("#search-results li", timeout=10_000)
+    assert "References" in visit.page.locator("#search-results").inner_text()
+    visit.close()
+
+
+def test_study_explorer_filters_by_molecule_and_evidence_type(server, browser):
+    visit = Visit(browser, server + "1.1/notebooks/07-explorer.html")
+    page = visit.page
+    info = page.locator(".dt-info").first
+
+    def total() -> int:
+        return int(re.search(r"of ([\d,]+) entries", info.inner_text()).group(1).replace(",", ""))
+
+    everything = total()
+    page.locator(".dtsp-showAll").first.click()  # the panes start collapsed
+    page.locator(".dtsp-searchPane").nth(1).locator("tr", has_text="bdnf").first.click()  # molecule pane
+    page.wait_for_function("() => document.querySelector('.dt-info').innerText.includes('filtered')")
+    bdnf = total()
+    molecules = page.locator("table[id^='itables_'] tbody tr td:nth-child(5)").all_inner_texts()
+    assert 0 < bdnf < everything and set(molecules) == {"bdnf"}
+    page.locator(".dtsp-searchPane").nth(0).locator("tr", has_text="human").first.click()  # evidence type pane
+    page.wait_for_timeout(300)
+    rows = page.locator("table[id^='itables_'] tbody tr").all()
+    assert 0 < len(rows) < bdnf
+    assert {r.locator("td").nth(2).inner_text() for r in rows} == {"human"}
+    visit.close()
+
+
+def test_audit_links_reach_their_cell_and_data(site, server, browser):
+    visit = Visit(browser, server + "1.1/book/audit.html")
+    links = visit.page.locator("table.ketrev-table a").evaluate_all("as => as.map(a => a.href)")
+    visit.close()
+    assert links
+    request = browser.new_context().request
+    for link in links:
+        if not urlsplit(link).path.endswith(".html"):  # a data file: fetched, not rendered
+            response = request.get(link)
+            assert response.ok and response.body(), link
+            continue
+        target = Visit(browser, link)
+        fragment = urlsplit(link).fragment
+        if fragment:
+            assert target.page.locator(f"[id='{fragment}']").count() == 1, link
+        assert target.problems == [], link
+        target.close()
+
+
+def test_every_page_renders_offline(site, server, browser):
+    for page in pages_of(site):
+        visit = Visit(browser, server + page, offline=True)
+        assert visit.blocked == [], (page, visit.blocked[:3])
+        assert visit.problems == [], page
+        visit.close()
+
+
+def test_accessibility_no_serious_or_critical_violations(site, server, browser):
+    axe = Axe()
+    found = {}
+    for page in pages_of(site):
+        visit = Visit(browser, server + page)
+        result = axe.run(visit.page)
+        serious = [f"{v['id']} ({v['impact']}): {len(v['nodes'])}" for v in result.response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[page] = serious
+        visit.close()
+    assert found == {}
+
+
+def test_markup_in_the_data_is_shown_as_text_and_never_runs(site, server, browser):
+    pages = ["1.1/book/references.html", "1.1/notebooks/07-explorer.html", "1.1/notebooks/05-clinical.html",
+             "1.1/book/comparisons.html"]
+    for page in pages:
+        html = (site / page).read_text(encoding="utf-8")
+        assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html, page
+    refs = (site / pages[0]).read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Synthetic hostile title" in refs
+    for page in pages:
+        visit = Visit(browser, server + page)
+        visit.page.wait_for_timeout(300)
+        assert visit.dialogs == [], page
+        if page == pages[0]:
+            assert HOSTILE["title"] in visit.page.locator("main").inner_text()
+        visit.close()
+
+
+def test_release_links_all_resolve(site):
+    assert broken_links(site / VERSIONS[-1]) == []
+
+
+def test_versions_json_lists_both_releases(site):
+    assert [e["version"] for e in json.loads((site / "versions.json").read_text())] == ["1.1", "1.0"]
