@@ -29,6 +29,16 @@ def data_dir(tmp_path: Path) -> Path:
     return target
 
 
+def make_checkout(root: Path) -> Path:
+    """Lay out the repository's book sources with the example data in ``root``."""
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(ROOT / name, root / name)
+    for name in ("notebooks", "book"):
+        shutil.copytree(ROOT / name, root / name)
+    shutil.copytree(EXAMPLE, root / "data")
+    return root
+
+
 def snapshot(folder: Path) -> dict[str, float]:
     """Every file under ``folder`` with its modification time: to prove nothing was written."""
     return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*")}

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import EXAMPLE, HOSTILE, ROOT, broken_links, make_hostile
+from conftest import HOSTILE, broken_links, make_checkout, make_hostile
 
 from ketrev.pipeline import build_book
 from ketrev.site import publish_version
@@ -36,12 +36,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """Two releases of the book built from the example data with markup in one study."""
-    root = tmp_path_factory.mktemp("browser")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / name, root / name)
-    for name in ("notebooks", "book"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copytree(EXAMPLE, root / "data")
+    root = make_checkout(tmp_path_factory.mktemp("browser"))
     make_hostile(root / "data")
     for version in VERSIONS:
         build_book(root, version=version, targets=[root / "site" / version], report=lambda _: None)

@@ -2,7 +2,6 @@
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import EXAMPLE, ROOT, snapshot
+from conftest import ROOT, make_checkout, snapshot
 
 from ketrev.errors import UsageError
 from ketrev.pipeline import BuildError, build_book
@@ -21,12 +20,7 @@ from ketrev.site import check_version, publish_version
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
     """A copy of the repository's book sources with the example data, built once."""
-    root = tmp_path_factory.mktemp("checkout")
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy(ROOT / name, root / name)
-    for name in ("notebooks", "book"):
-        shutil.copytree(ROOT / name, root / name)
-    shutil.copytree(EXAMPLE, root / "data")
+    root = make_checkout(tmp_path_factory.mktemp("checkout"))
     runs = build_book(root, jobs=2, report=lambda _: None)
     assert {r.status for r in runs} == {"executed"}
     return root
