@@ -36,25 +36,29 @@ TABLES: dict[str, Callable[[Evidence, str], pd.DataFrame]] = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ketrev", description=__doc__)
+    parser = argparse.ArgumentParser(prog="ketrev", description="Validate, tabulate and publish the evidence base of "
+                                     "ketamine's rapid antidepressant mechanisms.")
     parser.add_argument("--version", action="version", version=f"ketrev {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def data_option(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", default=DEFAULT_DATA, metavar="DIR", help="data folder (default: %(default)s)")
 
+    def inclusion_option(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--inclusion", default=DEFAULT, metavar="NAME", help="inclusion set (default: %(default)s)")
+
     p = commands.add_parser("validate", help="check the evidence base against the data contract")
     data_option(p)
     p = commands.add_parser("tabulate", help="print a table of the (selected) evidence base")
     data_option(p)
-    p.add_argument("--inclusion", default=DEFAULT, metavar="NAME", help="inclusion set (default: %(default)s)")
+    inclusion_option(p)
     p.add_argument("--by", required=True, choices=list(TABLES), help="what to tabulate")
     p.add_argument("--rule", default="majority", choices=list(RULES), help="per-study direction rule")
     p.add_argument("--csv", action="store_true", help="write CSV to standard output")
 
     p = commands.add_parser("robustness", help="vote counts across every specification of inclusion choices")
     data_option(p)
-    p.add_argument("--inclusion", default=DEFAULT, metavar="NAME", help="inclusion set (default: %(default)s)")
+    inclusion_option(p)
     p.add_argument("--by", default="molecule", choices=["molecule", "family"], help="unit (default: %(default)s)")
     p.add_argument("--min-studies", type=int, default=MIN_STUDIES, metavar="N",
                    help="fewest studies with a direction for a specification to count (default: %(default)s)")
