@@ -98,7 +98,7 @@ def _tabulate(args: argparse.Namespace) -> int:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
     print(f"Inclusion set '{ev.inclusion}': {len(ev.studies)} studies, {len(ev.findings)} findings\n")
-    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}".rstrip("0").rstrip(".")))
     if "direction" in args.by:
         print(f"\nRule: {RULES[args.rule]} Proportion increase = increase / (increase + decrease), "
               "Wilson 95% CI; sign test two-sided, Holm-adjusted across rows.")

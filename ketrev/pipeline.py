@@ -119,6 +119,10 @@ def execute_notebooks(layout: Layout, evidence: Evidence, *, jobs: int = 2, repo
                    "--cwd", str(layout.notebooks), "-k", "python3", "--language", "python",
                    "--no-progress-bar", "--no-log-output"]
         result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0 and _cell_error(partial) is None:
+            # No cell failed: the kernel did not start or died (e.g. a port taken by a kernel
+            # starting beside it). That is the machine, not the notebook: try once more.
+            result = subprocess.run(command, capture_output=True, text=True)
         if result.returncode != 0:
             raise BuildError(_describe_failure(nb, result.stderr, partial))
         shutil.move(partial, executed_dir / nb.name)  # only a successful run replaces the last good copy
@@ -144,15 +148,23 @@ def execute_notebooks(layout: Layout, evidence: Evidence, *, jobs: int = 2, repo
     return runs
 
 
+def _cell_error(copy: Path) -> str | None:
+    """The failing cell of an executed copy, as ``cell ID raised NAME: first line``, if any."""
+    if not copy.exists():
+        return None
+    for cell in nbformat.read(copy, as_version=4).cells:
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                value = str(output.get("evalue", "")).splitlines()
+                return f"cell {cell.get('id', '?')} raised {output.get('ename')}: {value[0] if value else ''}"
+    return None
+
+
 def _describe_failure(nb: Path, stderr: str, copy: Path) -> str:
     """One line: notebook, cell, error, executed copy."""
-    if copy.exists():
-        for cell in nbformat.read(copy, as_version=4).cells:
-            for output in cell.get("outputs", []):
-                if output.get("output_type") == "error":
-                    value = str(output.get("evalue", "")).splitlines()
-                    return (f"{nb}: cell {cell.get('id', '?')} raised {output.get('ename')}: "
-                            f"{value[0] if value else ''} (executed copy: {copy})")
+    error = _cell_error(copy)
+    if error is not None:
+        return f"{nb}: {error} (executed copy: {copy})"
     last = [line for line in stderr.strip().splitlines() if line.strip()]
     return f"{nb}: could not be executed: {last[-1] if last else 'unknown error'}"
 
