@@ -154,49 +154,59 @@ def _expected_id(author: str, year: str, pmid: str, pmcid: str) -> str:
 def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
     """Rules that span columns or tables; each runs only when its tables loaded."""
     tables = contract()
-    problems: list[Problem] = []
 
     def shown(name: str) -> str:
         return str(root / tables[name].file)
 
-    studies = frames.get("studies")
-    if studies is not None and {"study_id", "first_author", "year"} <= set(studies.columns):
-        ids = [c for c in ("pmid", "pmcid", "doi") if c in studies.columns]
-        no_id = (studies[ids] == "").all(axis=1) if ids else pd.Series(True, index=studies.index)
-        for line in studies.index[no_id]:
-            problems.append(Problem(shown("studies"), int(line), "pmid", "no identifier; give at least one of pmid, pmcid, doi"))
-        blank = pd.Series("", index=studies.index)
-        for line, sid, author, year, pmid, pmcid in zip(studies.index, studies["study_id"], studies["first_author"],
-                                                         studies["year"], studies.get("pmid", blank),
-                                                         studies.get("pmcid", blank)):
-            expected = _expected_id(author, year, pmid, pmcid)
-            if sid and not author and not expected:
-                problems.append(Problem(shown("studies"), int(line), "first_author",
-                                        "empty; a study with no first_author needs a pmid or pmcid to be named by"))
-            if sid and expected and not (sid == expected or (sid[:-1] == expected and sid[-1].islower() and author)):
-                message = (f"{sid!r} does not match first_author and year; expected {expected!r} plus an optional letter"
-                           if author else f"{sid!r}: a study with no first_author is named {expected!r}")
-                problems.append(Problem(shown("studies"), int(line), "study_id", message))
-    models = frames.get("models")
-    if studies is not None and models is not None and {"model", "evidence_type"} <= set(studies.columns) & set(models.columns):
-        expected = studies["model"].map(dict(zip(models["model"], models["evidence_type"])))
-        wrong = expected.notna() & (studies["evidence_type"] != "") & (expected != studies["evidence_type"])
-        for line in studies.index[wrong]:
-            problems.append(Problem(shown("studies"), int(line), "model",
-                                    f"model {studies.at[line, 'model']!r} belongs to evidence_type {expected[line]!r}, "
-                                    f"not {studies.at[line, 'evidence_type']!r}"))
-    if studies is not None and {"evidence_type", "species"} <= set(studies.columns):
-        human = (studies["evidence_type"] == "human") & (studies["species"] != "human") & (studies["species"] != "")
-        for line in studies.index[human]:
-            problems.append(Problem(shown("studies"), int(line), "species", "a human study must have species 'human'"))
-    findings = frames.get("findings")
+    studies, models = frames.get("studies"), frames.get("models")
+    findings, screening = frames.get("findings"), frames.get("screening")
+    problems: list[Problem] = []
+    if studies is not None:
+        problems += _check_study_ids(studies, shown("studies"))
+        problems += _check_study_kinds(studies, models, shown("studies"))
     if findings is not None:
-        dup = findings.duplicated(keep="first")
-        for line in findings.index[dup]:
-            problems.append(Problem(shown("findings"), int(line), "", "repeats an earlier row exactly"))
-    screening = frames.get("screening")
+        problems += [Problem(shown("findings"), int(line), "", "repeats an earlier row exactly")
+                     for line in findings.index[findings.duplicated(keep="first")]]
     if screening is not None and studies is not None:
         problems += _check_screening(screening, studies, shown("screening"))
+    return problems
+
+
+def _check_study_ids(studies: pd.DataFrame, shown: str) -> list[Problem]:
+    """Every study has an identifier, and its study_id follows from its author and year (or PMID)."""
+    if "study_id" not in studies.columns or "year" not in studies.columns:
+        return []
+    blank = pd.Series("", index=studies.index)
+    column = {c: studies.get(c, blank) for c in ("first_author", "pmid", "pmcid", "doi")}
+    no_id = (column["pmid"] == "") & (column["pmcid"] == "") & (column["doi"] == "")
+    problems = [Problem(shown, int(line), "pmid", "no identifier; give at least one of pmid, pmcid, doi")
+                for line in studies.index[no_id]]
+    for line, sid, author, year, pmid, pmcid in zip(studies.index, studies["study_id"], column["first_author"],
+                                                     studies["year"], column["pmid"], column["pmcid"]):
+        expected = _expected_id(author, year, pmid, pmcid)
+        if sid and not author and not expected:
+            problems.append(Problem(shown, int(line), "first_author",
+                                    "empty; a study with no first_author needs a pmid or pmcid to be named by"))
+        if sid and expected and not (sid == expected or (sid[:-1] == expected and sid[-1].islower() and author)):
+            message = (f"{sid!r} does not match first_author and year; expected {expected!r} plus an optional letter"
+                       if author else f"{sid!r}: a study with no first_author is named {expected!r}")
+            problems.append(Problem(shown, int(line), "study_id", message))
+    return problems
+
+
+def _check_study_kinds(studies: pd.DataFrame, models: pd.DataFrame | None, shown: str) -> list[Problem]:
+    """A study's model belongs to its evidence type; a human study is of species human."""
+    problems = []
+    if models is not None and {"model", "evidence_type"} <= set(studies.columns) & set(models.columns):
+        expected = studies["model"].map(dict(zip(models["model"], models["evidence_type"])))
+        wrong = expected.notna() & (studies["evidence_type"] != "") & (expected != studies["evidence_type"])
+        problems += [Problem(shown, int(line), "model",
+                             f"model {studies.at[line, 'model']!r} belongs to evidence_type {expected[line]!r}, "
+                             f"not {studies.at[line, 'evidence_type']!r}") for line in studies.index[wrong]]
+    if {"evidence_type", "species"} <= set(studies.columns):
+        human = (studies["evidence_type"] == "human") & (studies["species"] != "human") & (studies["species"] != "")
+        problems += [Problem(shown, int(line), "species", "a human study must have species 'human'")
+                     for line in studies.index[human]]
     return problems
 
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["RULES", "characteristics", "direction_counts", "molecule_counts", "study_directions"]
+__all__ = ["RULES", "characteristics", "direction_counts", "measured_in_at_least", "molecule_counts", "study_directions"]
 
 Rule = Literal["majority", "unanimous"]
 
@@ -146,3 +146,17 @@ def _count_by(frame: pd.DataFrame, keys: list[str], directions: list[str]) -> pd
         return pd.DataFrame(0, index=index, columns=directions)
     counts = frame.groupby([*keys, "direction"], observed=True).size().unstack("direction", fill_value=0)
     return counts.reindex(columns=directions, fill_value=0)
+
+
+def measured_in_at_least(directions: pd.DataFrame, /, n: int, *, by: str = "molecule") -> pd.DataFrame:
+    """Keep the rows of units (molecules, labels, families) that at least ``n`` studies measured.
+
+    Examples
+    --------
+    >>> d = pd.DataFrame({"study_id": ["a", "b", "a"], "molecule": ["bdnf", "bdnf", "erk"],
+    ...                   "direction": ["increase"] * 3})
+    >>> measured_in_at_least(d, 2)["molecule"].unique().tolist()
+    ['bdnf']
+    """
+    studies = directions.groupby(by)["study_id"].transform("nunique")
+    return directions[studies >= n]
