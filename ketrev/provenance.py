@@ -107,10 +107,9 @@ class Publisher:
         note = (f'<p class="ketrev-source">Source: notebook <code>{self.notebook}</code>, this cell · '
                 f'data: {links} · <a href="../book/audit.html#{record["anchor"]}">audit entry</a> · '
                 f'inclusion set <code>{html.escape(record["inclusion"])}</code></p>')
-        tag = "figure" if kind == "figure" else "div"
-        caption_html = f"<{'figcaption' if kind == 'figure' else 'p'} class=\"ketrev-caption\">" \
-                       f"{html.escape(caption)}</{'figcaption' if kind == 'figure' else 'p'}>"
-        block = f'<{tag} id="{record["anchor"]}" class="ketrev-{kind}">{body}{caption_html}{note}</{tag}>'
+        outer, inner = ("figure", "figcaption") if kind == "figure" else ("div", "p")
+        block = (f'<{outer} id="{record["anchor"]}" class="ketrev-{kind}">{body}'
+                 f'<{inner} class="ketrev-caption">{html.escape(caption)}</{inner}>{note}</{outer}>')
         return HTML(block)
 
 

@@ -14,9 +14,10 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom, norm
+from statsmodels.stats.proportion import proportion_confint
 
 from ketrev.evidence import Evidence
+from ketrev.synthesis import sign_test
 from ketrev.tabulate import RULES, study_directions
 
 __all__ = [
@@ -38,7 +39,6 @@ MIN_STUDIES = 3
 class Choice:
     """One option of one inclusion decision: a name and the test a study must pass."""
 
-    dimension: str
     option: str
     column: str | None = None
     values: tuple | None = None
@@ -56,22 +56,18 @@ class Choice:
         return keep
 
 
-def _stress(*values: str) -> Choice:
-    return Choice("model", {"yes": "stress models", "no": "no stress model"}[values[0]], "stress_model", values)
-
-
 #: The inclusion decisions and their reasonable options; the first option of each is "all".
 CHOICES: dict[str, list[Choice]] = {
-    "evidence": [Choice("evidence", "all"), Choice("evidence", "preclinical", "evidence_type", ("cell_culture", "animal")),
-                 Choice("evidence", "clinical", "evidence_type", ("human",))],
-    "species": [Choice("species", "all"), Choice("species", "rat", "species", ("rat",)),
-                Choice("species", "mouse", "species", ("mouse",)), Choice("species", "human", "species", ("human",))],
-    "form": [Choice("form", "all"), Choice("form", "racemic only", "ketamine_form", ("racemic",))],
-    "model": [Choice("model", "all"), _stress("yes"), _stress("no")],
-    "effect": [Choice("effect", "all"), Choice("effect", "effect reported", "antidepressant_effect", ("yes",))],
-    "source": [Choice("source", "all"), Choice("source", "full text only", "coded_from", ("full_text",))],
-    "window": [Choice("window", "all"), Choice("window", "up to 2015", year_max=2015),
-               Choice("window", "2016 on", year_min=2016)],
+    "evidence": [Choice("all"), Choice("preclinical", "evidence_type", ("cell_culture", "animal")),
+                 Choice("clinical", "evidence_type", ("human",))],
+    "species": [Choice("all"), Choice("rat", "species", ("rat",)), Choice("mouse", "species", ("mouse",)),
+                Choice("human", "species", ("human",))],
+    "form": [Choice("all"), Choice("racemic only", "ketamine_form", ("racemic",))],
+    "model": [Choice("all"), Choice("stress models", "stress_model", ("yes",)),
+              Choice("no stress model", "stress_model", ("no",))],
+    "effect": [Choice("all"), Choice("effect reported", "antidepressant_effect", ("yes",))],
+    "source": [Choice("all"), Choice("full text only", "coded_from", ("full_text",))],
+    "window": [Choice("all"), Choice("up to 2015", year_max=2015), Choice("2016 on", year_min=2016)],
 }
 
 
@@ -113,14 +109,12 @@ def _indicators(directions: pd.DataFrame, study_ids: pd.Index, unit: str) -> tup
 def _statistics(up: np.ndarray, down: np.ndarray, alpha: float = 0.05) -> dict[str, np.ndarray]:
     """Proportion, Wilson interval, sign test and Holm adjustment across units, row by row."""
     n = (up + down).astype(float)
+    n[n == 0] = np.nan  # no vote: every statistic is missing
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = up / n
-        z = norm.ppf(1 - alpha / 2)
-        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-        half = z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    p_sign = np.where(n > 0, np.minimum(1.0, 2 * binom.cdf(np.minimum(up, down), n, 0.5)), np.nan)
-    return {"proportion_increase": p, "ci_low": centre - half, "ci_high": centre + half,
-            "p_sign": p_sign, "p_holm": _holm_rows(p_sign)}
+        low, high = proportion_confint(up, n, alpha=alpha, method="wilson")
+    p_sign = sign_test(up, down)
+    return {"proportion_increase": up / n, "ci_low": low, "ci_high": high, "p_sign": p_sign,
+            "p_holm": _holm_rows(p_sign)}
 
 
 def _holm_rows(p: np.ndarray) -> np.ndarray:

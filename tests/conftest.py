@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -50,8 +49,6 @@ def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, count), encoding="utf-8")
 
-
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 
 HOSTILE = {
