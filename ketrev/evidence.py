@@ -14,7 +14,7 @@ import pandas as pd
 from ketrev.errors import DataError, Problem, UsageError
 from ketrev.schema import check_table, contract, read_csv, to_typed
 
-__all__ = ["Evidence", "load_evidence", "surname_key"]
+__all__ = ["Evidence", "expected_id", "load_evidence", "slug", "surname_key"]
 
 # Tables whose ids other tables refer to come first, so their vocabularies are known.
 _LOAD_ORDER = ("molecules", "models", "searches", "studies", "findings", "screening")
@@ -142,13 +142,29 @@ def surname_key(first_author: str) -> str:
     return re.sub(r"[^a-z]", "", ascii_.lower())
 
 
-def _expected_id(author: str, year: str, pmid: str, pmcid: str) -> str:
-    """The id a study must have: surname + year, or pmid/pmc + number when no author is known."""
-    if author:
-        return f"{surname_key(author)}{year}" if year else ""
-    if pmid:
-        return f"pmid{pmid}"
-    return f"pmc{pmcid.removeprefix('PMC')}" if pmcid else ""
+def slug(text: str) -> str:
+    """Lower-case ASCII with every run of other characters than a-z and 0-9 made ``-``: ``10.1016/J.X`` → ``10-1016-j-x``."""
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")
+
+
+def expected_id(row: dict[str, str]) -> str:
+    """The id a study must have, from the first of: author + year, PMID, PMCID, DOI, citation.
+
+    Returns ``""`` when the row gives none of them (that row breaks the traceability rule).
+    """
+    if row.get("first_author"):
+        return f"{surname_key(row['first_author'])}{row.get('year', '')}" if row.get("year") else ""
+    if row.get("pmid"):
+        return f"pmid{row['pmid']}"
+    if row.get("pmcid"):
+        return f"pmc{row['pmcid'].removeprefix('PMC')}"
+    if row.get("doi"):
+        return f"doi-{slug(row['doi'])}"
+    first_page = row.get("pages", "").split("-")[0]
+    if row.get("journal") and row.get("volume") and first_page:
+        return f"cite-{slug(row['journal'] + ' ' + row['volume'] + ' ' + first_page)}"
+    return ""
 
 
 def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
@@ -172,21 +188,32 @@ def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
     return problems
 
 
+CITATION = ("journal", "year", "volume", "pages")
+
+
 def _check_study_ids(studies: pd.DataFrame, shown: str) -> list[Problem]:
-    """Every study has an identifier, and its study_id follows from its author and year (or PMID)."""
-    if "study_id" not in studies.columns or "year" not in studies.columns:
+    """Every study is traceable, and its study_id follows from its author and year (or identifier).
+
+    Traceable: an identifier (pmid, pmcid or doi) or the full citation a record shows
+    (journal, year, volume, pages); a study whose title no record showed needs an identifier.
+    """
+    if "study_id" not in studies.columns:
         return []
+    problems = []
     blank = pd.Series("", index=studies.index)
-    column = {c: studies.get(c, blank) for c in ("first_author", "pmid", "pmcid", "doi")}
-    no_id = (column["pmid"] == "") & (column["pmcid"] == "") & (column["doi"] == "")
-    problems = [Problem(shown, int(line), "pmid", "no identifier; give at least one of pmid, pmcid, doi")
-                for line in studies.index[no_id]]
-    for line, sid, author, year, pmid, pmcid in zip(studies.index, studies["study_id"], column["first_author"],
-                                                     studies["year"], column["pmid"], column["pmcid"]):
-        expected = _expected_id(author, year, pmid, pmcid)
-        if sid and not author and not expected:
-            problems.append(Problem(shown, int(line), "first_author",
-                                    "empty; a study with no first_author needs a pmid or pmcid to be named by"))
+    columns = ("first_author", "pmid", "pmcid", "doi", "year", "title", *CITATION)
+    rows = pd.DataFrame({c: studies.get(c, blank) for c in columns}).to_dict("records")
+    for line, sid, row in zip(studies.index, studies["study_id"], rows):
+        identified = bool(row["pmid"] or row["pmcid"] or row["doi"])
+        if not identified and not all(row[c] for c in CITATION):
+            missing = ", ".join(c for c in CITATION if not row[c])
+            problems.append(Problem(shown, int(line), "pmid", "not traceable: give a pmid, pmcid or doi, or the full "
+                                                               f"citation the record shows (missing: {missing})"))
+        elif not identified and not row["title"]:
+            problems.append(Problem(shown, int(line), "title", "empty; a study whose title no record showed needs a "
+                                                                "pmid, pmcid or doi"))
+        expected = expected_id(row)
+        author = row["first_author"]
         if sid and expected and not (sid == expected or (sid[:-1] == expected and sid[-1].islower() and author)):
             message = (f"{sid!r} does not match first_author and year; expected {expected!r} plus an optional letter"
                        if author else f"{sid!r}: a study with no first_author is named {expected!r}")

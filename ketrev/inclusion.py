@@ -14,10 +14,31 @@ from ketrev.errors import DataError, Problem, UsageError
 from ketrev.evidence import Evidence
 from ketrev.schema import contract
 
-__all__ = ["InclusionSet", "list_inclusion_sets", "load_inclusion", "select"]
+__all__ = ["InclusionSet", "check_inclusion_sets", "list_inclusion_sets", "load_inclusion", "select"]
 
 NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
 DEFAULT = "all"
+#: An inclusion set is a short hand-written file; anything larger is refused unread.
+MAX_BYTES = 64 * 1024
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """YAML as a person writes it: no aliases (no "billion laughs"), no repeated keys."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed", problem_mark=mark)
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.MarkedYAMLError(problem=f"the key {key!r} appears twice", problem_mark=key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep)
 
 
 @dataclass(frozen=True)
@@ -58,8 +79,10 @@ def load_inclusion(data_dir: str | Path, name: str = DEFAULT) -> InclusionSet:
         known = ", ".join(list_inclusion_sets(data_dir)) or "none"
         raise UsageError(f"{path}: no inclusion set {name!r} (known sets: {known})")
     shown = str(path)
+    if path.stat().st_size > MAX_BYTES:
+        raise DataError([Problem(shown, None, "", f"larger than {MAX_BYTES // 1024} KiB; an inclusion set is a short file")])
     try:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+        spec = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_StrictLoader)
     except UnicodeDecodeError:
         raise DataError([Problem(shown, None, "", "not UTF-8; save the file as UTF-8")]) from None
     except yaml.YAMLError as exc:
@@ -74,6 +97,8 @@ def load_inclusion(data_dir: str | Path, name: str = DEFAULT) -> InclusionSet:
     problems += [Problem(shown, None, key, "unknown key; expected title, description, where, exclude") for key in sorted(unknown)]
     if not isinstance(spec.get("title"), str) or not spec["title"].strip():
         problems.append(Problem(shown, None, "title", "a title (text) is required"))
+    if spec.get("description") is not None and not isinstance(spec["description"], str):
+        problems.append(Problem(shown, None, "description", "expected text"))
     where = spec.get("where") or {}
     exclude_list = spec.get("exclude") or []
     if not isinstance(where, dict):
@@ -85,14 +110,36 @@ def load_inclusion(data_dir: str | Path, name: str = DEFAULT) -> InclusionSet:
         problems.append(Problem(shown, None, "exclude", "expected a list of {study_id, reason}"))
         exclude_list = []
     for item in exclude_list:
-        if not (isinstance(item, dict) and isinstance(item.get("study_id"), str)
-                and isinstance(item.get("reason"), str) and item["reason"].strip()):
+        if not (isinstance(item, dict) and set(item) == {"study_id", "reason"} and isinstance(item["study_id"], str)
+                and isinstance(item["reason"], str) and item["reason"].strip()):
             problems.append(Problem(shown, None, "exclude", f"{item!r}: each entry needs a study_id and a reason"))
         else:
             exclude[item["study_id"]] = item["reason"]
     if problems:
         raise DataError(problems)
     return InclusionSet(name, spec["title"].strip(), str(spec.get("description") or "").strip(), where, exclude)
+
+
+def check_inclusion_sets(evidence: Evidence, /) -> list[Problem]:
+    """Load every file of ``inclusion/`` and select with it; return every problem found.
+
+    What ``ketrev validate`` runs, so that a typo in one set surfaces at once, not when
+    that set is built.
+    """
+    folder = evidence.data_dir / "inclusion"
+    problems = []
+    for path in sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")):
+        if path.suffix != ".yml" or not NAME_PATTERN.fullmatch(path.stem):
+            problems.append(Problem(str(path), None, "", "not an inclusion set name: name a set "
+                                                          "NAME.yml with lower-case letters, digits, '-' and '_'"))
+            continue
+        try:
+            select(evidence, load_inclusion(evidence.data_dir, path.stem))
+        except DataError as exc:
+            problems += exc.problems
+    if not (folder / f"{DEFAULT}.yml").is_file():
+        problems.append(Problem(str(folder), None, "", f"the default inclusion set {DEFAULT}.yml is missing"))
+    return problems
 
 
 def _check_where(where: dict[str, Any], shown: str) -> list[Problem]:
@@ -104,10 +151,15 @@ def _check_where(where: dict[str, Any], shown: str) -> list[Problem]:
             problems.append(Problem(shown, None, f"where.{key}", f"not a studies column; expected one of {', '.join(columns)}"))
         elif col.type == "integer":
             if not (isinstance(allowed, dict) and set(allowed) <= {"min", "max"} and allowed
-                    and all(isinstance(v, int) for v in allowed.values())):
-                problems.append(Problem(shown, None, f"where.{key}", "expected a range such as {min: 2010, max: 2015}"))
-        elif not (isinstance(allowed, list) and allowed and all(isinstance(v, str) for v in allowed)):
+                    and all(isinstance(v, int) and not isinstance(v, bool) for v in allowed.values())):
+                problems.append(Problem(shown, None, f"where.{key}", "expected a range of whole numbers such as "
+                                                                     "{min: 2010, max: 2015}"))
+        elif not (isinstance(allowed, list) and allowed):
             problems.append(Problem(shown, None, f"where.{key}", "expected a non-empty list of values"))
+        elif not all(isinstance(v, str) for v in allowed):
+            wrong = next(v for v in allowed if not isinstance(v, str))
+            problems.append(Problem(shown, None, f"where.{key}", f"{wrong!r} is not text; quote values such as "
+                                                                 "'yes' and 'no', which YAML reads as true/false"))
         elif col.values is not None:
             for value in allowed:
                 if value not in col.values:

@@ -38,8 +38,28 @@ class Layout:
         return self.root / "site"
 
     def build(self, inclusion: str) -> Path:
-        """Work folder of one inclusion set: executed notebooks, outputs, manifest, cache."""
+        """Work folder of one inclusion set (its lock is ``.lock`` here)."""
         return self.root / "build" / inclusion
+
+    def inputs(self, inclusion: str) -> Path:
+        """The snapshot of ``data/`` and ``notebooks/`` that a build of the set reads."""
+        return self.build(inclusion) / "inputs"
+
+    def results(self, inclusion: str) -> Path:
+        """One folder per executed notebook: executed copy, figures, tables, manifest, key."""
+        return self.build(inclusion) / "results"
+
+    def failed(self, inclusion: str) -> Path:
+        """Executed copies of notebooks that failed, kept for inspection."""
+        return self.build(inclusion) / "failed"
+
+    def logs(self, inclusion: str) -> Path:
+        """What the workers printed: one log per notebook, one for Jupyter Book."""
+        return self.build(inclusion) / "logs"
+
+    def source(self, inclusion: str) -> Path:
+        """The assembled Jupyter Book source of the set; ``_build/`` in it is kept between builds."""
+        return self.build(inclusion) / "book"
 
     def html(self, inclusion: str) -> Path:
         """The built book of an inclusion set (``_build/html`` for the default set)."""

@@ -1,7 +1,19 @@
-"""Build the book: execute notebooks with papermill (cached), assemble the sources, run Jupyter Book.
+"""Build the book of an inclusion set: snapshot, execute, assemble, Jupyter Book, publish.
 
-Nothing here writes into ``data/``. A build works in ``build/<set>/`` and only replaces
-the published HTML (``_build/...``, ``site/...``) once everything has succeeded.
+What a build publishes is always what the data, notebooks and code on disk produce, or
+the previous complete book with a clear error:
+
+- a build reads a **snapshot** of ``data/`` and ``notebooks/`` taken when it starts, so an
+  edit made while it runs is picked up by the next build, never half by this one;
+- each notebook's result (executed copy, figures, tables, manifest) is **one folder**,
+  keyed by the notebook, parameters, data, code and environment it was computed from, and
+  swapped in whole (:mod:`ketrev.publish`);
+- the book is keyed by the **content of its assembled source**, and that key is written
+  inside every published tree, so a tree and its key never disagree;
+- one build per inclusion set runs at a time (a lock); what an interrupted build left is
+  cleaned up by the next.
+
+Nothing here writes into ``data/``.
 """
 
 from __future__ import annotations
@@ -10,40 +22,28 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
-from importlib import resources
+from functools import partial
+from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import nbformat
-import yaml
 
-from ketrev import __version__
+from ketrev import __version__, publish
 from ketrev.errors import KetrevError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
-from ketrev.pages import (
-    audit_page,
-    comparisons_page,
-    data_dictionary_page,
-    datapackage,
-    downloads_page,
-    references_page,
-    write_json,
-)
 from ketrev.paths import Layout
-from ketrev.provenance import git_commit, read_manifest
-from ketrev.schema import contract
+from ketrev.publish import BuildLock, new_path, read_key, recover, swap_in, write_key
 
-__all__ = ["BuildError", "NotebookRun", "build_book", "execute_notebooks", "notebook_key"]
+__all__ = ["BuildError", "NotebookRun", "build_book", "execute_notebooks", "snapshot"]
 
 Report = Callable[[str], None]
+#: Packages whose versions are part of every notebook's key (an upgrade re-executes).
+_ENVIRONMENT = ("ipykernel", "ipython", "itables", "matplotlib", "numpy", "pandas", "papermill", "scipy", "seaborn",
+                "statsmodels")
 
 
 class BuildError(KetrevError):
@@ -59,90 +59,176 @@ class NotebookRun:
     seconds: float
 
 
-def _code_hash() -> str:
-    """sha256 over ketrev's own source files: a code change invalidates every cached notebook."""
-    digest = hashlib.sha256(__version__.encode())
+@dataclass(frozen=True)
+class Inputs:
+    """The snapshot a build reads: ``data`` and ``notebooks`` folders side by side, and the
+    digest of the data as copied."""
+
+    data: Path
+    notebooks: Path
+    data_digest: str
+
+
+def digest(files: dict[str, bytes]) -> str:
+    """sha256 over relative paths and contents: names a set of files by what they hold."""
+    h = hashlib.sha256()
+    for rel in sorted(files):
+        h.update(f"{rel}\0{hashlib.sha256(files[rel]).hexdigest()}\n".encode())
+    return h.hexdigest()
+
+
+def read_tree(folder: Path, pattern: str = "**/*") -> dict[str, bytes]:
+    """Every regular file under ``folder`` matching ``pattern``, by path relative to it."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.glob(pattern))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
+
+
+def sync_tree(files: dict[str, bytes], root: Path, *, keep: tuple[str, ...] = ()) -> None:
+    """Make ``root`` hold exactly ``files``, rewriting only what differs (mtimes of the rest stay).
+
+    Top-level entries named in ``keep`` are left alone.
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for rel, content in files.items():
+        path = root / rel
+        if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)
+    for path in sorted(root.rglob("*"), reverse=True):
+        rel = path.relative_to(root)
+        if rel.parts[0] in keep:
+            continue
+        if path.is_file() and rel.as_posix() not in files:
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def snapshot(layout: Layout, inclusion: str) -> Inputs:
+    """Copy ``data/`` and ``notebooks/*.ipynb`` into ``build/<set>/inputs`` (only what changed)."""
+    if not layout.data.is_dir():
+        raise UsageError(f"{layout.data}: no such data folder")
+    data = read_tree(layout.data)
+    files = {f"data/{rel}": content for rel, content in data.items()}
+    files |= {f"notebooks/{rel}": content for rel, content in read_tree(layout.notebooks, "*.ipynb").items()}
+    root = layout.inputs(inclusion)
+    sync_tree(files, root)
+    return Inputs(root / "data", root / "notebooks", digest(data))
+
+
+def code_fingerprint() -> str:
+    """sha256 over ketrev's own source files and the versions of the stack the notebooks use."""
+    h = hashlib.sha256(f"{__version__}\n".encode())
     package = resources.files("ketrev")
-    for name in sorted(p.name for p in package.iterdir() if p.name.endswith((".py", ".yml"))):
-        digest.update(name.encode() + package.joinpath(name).read_bytes())
-    return digest.hexdigest()
+    for name in sorted(p.name for p in package.iterdir() if p.name.endswith((".py", ".yml", ".csv"))):
+        h.update(name.encode() + package.joinpath(name).read_bytes())
+    for dist in _ENVIRONMENT:
+        try:
+            h.update(f"{dist}={metadata.version(dist)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{dist}=-\n".encode())
+    return h.hexdigest()
 
 
-def notebook_key(notebook: Path, parameters: dict[str, Any], evidence: Evidence, inclusion_file: Path) -> str:
-    """Cache key of one notebook run: its cells, its parameters, the input data and the ketrev code."""
-    nb = nbformat.read(notebook, as_version=4)
-    cells = [(c.cell_type, c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells]
-    payload = json.dumps({"cells": cells, "parameters": parameters, "data": evidence.data_checksum,
-                          "inclusion": hashlib.sha256(inclusion_file.read_bytes()).hexdigest(),
-                          "code": _code_hash()}, sort_keys=True)
-    return hashlib.sha256(payload.encode()).hexdigest()
+#: The code this process imported (computed when the pipeline is first imported).
+LOADED_CODE = code_fingerprint()
 
 
-def execute_notebooks(layout: Layout, evidence: Evidence, *, jobs: int = 2, report: Report = print) -> list[NotebookRun]:
-    """Execute every notebook whose cache key changed, several at a time; return what happened.
+def _unit_is_complete(unit: Path) -> bool:
+    """A result folder holds a readable executed notebook and manifest (else it is a miss)."""
+    try:
+        json.loads((unit / "notebook.ipynb").read_text(encoding="utf-8"))
+        return all(isinstance(json.loads(p.read_text(encoding="utf-8")), list) for p in (unit / "manifest").glob("*.json"))
+    except (OSError, ValueError):
+        return False
+
+
+def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, jobs: int = 2, executor: str = "fast",
+                      report: Report = print) -> list[NotebookRun]:
+    """Execute every notebook whose result is missing or was computed from other inputs.
+
+    Each notebook writes into a fresh folder; only a successful run, whose code did not
+    change meanwhile, replaces the notebook's previous result (and records its key there).
 
     Raises
     ------
     BuildError
-        A notebook failed: the message names it, the cell and the error, and where the
-        executed copy was kept.
+        A notebook failed: one line per failure naming it, the cell and the error, and
+        where the executed copy was kept.
     """
-    out = layout.build(evidence.inclusion)
-    executed_dir, failed_dir = out / "notebooks", out / "failed"
-    executed_dir.mkdir(parents=True, exist_ok=True)
-    cache_file = out / "cache.json"
-    cache = json.loads(cache_file.read_text()) if cache_file.exists() else {}
-    inclusion_file = layout.data / "inclusion" / f"{evidence.inclusion}.yml"
-    notebooks = sorted(layout.notebooks.glob("*.ipynb"))
+    from ketrev import execute
+
+    inclusion = evidence.inclusion
+    results, failed_dir, logs = layout.results(inclusion), layout.failed(inclusion), layout.logs(inclusion)
+    notebooks = sorted(inputs.notebooks.glob("*.ipynb"))
     if not notebooks:
         raise UsageError(f"{layout.notebooks}: no notebooks to execute")
-    plans = {}
+    code = code_fingerprint()
+    if executor == "fast" and code != LOADED_CODE:
+        report("  note      ketrev changed since this process imported it: each notebook runs in a fresh kernel")
+        executor = "isolated"
+    data = inputs.data_digest
+    plans: dict[Path, tuple[dict[str, Any], str]] = {}
     for nb in notebooks:
-        # Paths relative to the notebooks folder: no machine path in a published notebook or a cache key.
-        params = {"inclusion_set": evidence.inclusion, "notebook": nb.stem,
-                  "data_dir": os.path.relpath(layout.data.resolve(), layout.notebooks.resolve()),
-                  "output_dir": os.path.relpath(out.resolve(), layout.notebooks.resolve())}
-        plans[nb] = (params, notebook_key(nb, params, evidence, inclusion_file))
-    todo = [nb for nb, (_, key) in plans.items()
-            if cache.get(nb.name) != key or not (executed_dir / nb.name).exists()
-            or not (out / "manifest" / f"{nb.stem}.json").exists()]
+        # Paths relative to the notebooks folder: no machine path in a published notebook or a key.
+        params = {"inclusion_set": inclusion, "notebook": nb.stem, "data_dir": os.path.relpath(inputs.data, inputs.notebooks),
+                  "output_dir": os.path.relpath(new_path(results / nb.stem), inputs.notebooks)}
+        payload = json.dumps({"notebook": hashlib.sha256(nb.read_bytes()).hexdigest(), "parameters": params,
+                              "data": data, "code": code}, sort_keys=True)
+        plans[nb] = (params, hashlib.sha256(payload.encode()).hexdigest())
+    todo = [nb for nb in notebooks if read_key(results / nb.stem) != plans[nb][1] or not _unit_is_complete(results / nb.stem)]
     runs = [NotebookRun(nb.stem, "cached", 0.0) for nb in notebooks if nb not in todo]
     for run in runs:
         report(f"  cached    {run.notebook}")
+    if not todo:
+        return runs
+    if executor == "fast":
+        execute.warm_up(execute.notebook_imports(todo))
 
-    def run_one(nb: Path) -> NotebookRun:
-        start = time.perf_counter()
-        partial = failed_dir / nb.name
-        partial.parent.mkdir(parents=True, exist_ok=True)
-        # A process per notebook: the kernel's own chatter stays out of the progress display.
-        command = [sys.executable, "-m", "papermill", str(nb), str(partial), "-y", json.dumps(plans[nb][0]),
-                   "--cwd", str(layout.notebooks), "-k", "python3", "--language", "python",
-                   "--no-progress-bar", "--no-log-output"]
-        result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0 and _cell_error(partial) is None:
-            # No cell failed: the kernel did not start or died (e.g. a port taken by a kernel
-            # starting beside it). That is the machine, not the notebook: try once more.
-            result = subprocess.run(command, capture_output=True, text=True)
-        if result.returncode != 0:
-            raise BuildError(_describe_failure(nb, result.stderr, partial))
-        shutil.move(partial, executed_dir / nb.name)  # only a successful run replaces the last good copy
-        return NotebookRun(nb.stem, "executed", time.perf_counter() - start)
+    def run_one(nb: Path) -> None:
+        params, out = plans[nb][0], new_path(results / nb.stem) / "notebook.ipynb"
+        if executor == "fast":
+            import papermill
+
+            papermill.execute_notebook(str(nb), str(out), parameters=params, engine_name="ketrev", kernel_name="python3",
+                                       language="python", progress_bar=False, cwd=str(inputs.notebooks))
+        elif not execute.run_isolated(nb, out, params, inputs.notebooks, logs / f"{nb.stem}.kernel.log"):
+            raise SystemExit(1)
 
     failures: list[str] = []
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(run_one, nb): nb for nb in todo}
-        for done, future in enumerate(as_completed(futures), 1):
-            nb = futures[future]
-            try:
-                run = future.result()
-            except BuildError as exc:
-                failures.append(str(exc))
-                report(f"  FAILED    {nb.stem} [{done}/{len(todo)}]")
-                continue
-            cache[nb.name] = plans[nb][1]
-            runs.append(run)
-            report(f"  executed  {nb.stem} in {run.seconds:.1f} s [{done}/{len(todo)}]")
-    cache_file.write_text(json.dumps(cache, indent=1, sort_keys=True) + "\n")
+    by_name = {nb.stem: nb for nb in todo}
+
+    def done(job: execute.Job, ok: bool, seconds: float) -> None:
+        nb = by_name[job.name]
+        unit, fresh = results / nb.stem, new_path(results / nb.stem)
+        ok = ok and code_fingerprint() == code  # a run on changed code is not what its key says
+        if ok:
+            write_key(fresh, plans[nb][1], notebook=nb.stem)
+            publish.checkpoint(f"executed {nb.stem}")
+            swap_in(fresh, unit)
+            runs.append(NotebookRun(nb.stem, "executed", seconds))
+            report(f"  executed  {nb.stem} in {seconds:.1f} s [{len(runs)}/{len(notebooks)}]")
+            return
+        kept = failed_dir / nb.name
+        if (fresh / "notebook.ipynb").exists():
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copy(fresh / "notebook.ipynb", kept)
+        failures.append(_describe_failure(layout.notebooks / nb.name, job.log, kept, code_changed=code_fingerprint() != code))
+        shutil.rmtree(fresh, ignore_errors=True)
+        report(f"  FAILED    {nb.stem}")
+
+    for nb in todo:
+        recover(results / nb.stem)
+        new_path(results / nb.stem).mkdir(parents=True)
+    try:
+        execute.run_jobs([execute.Job(nb.stem, partial(run_one, nb), logs / f"{nb.stem}.log") for nb in todo],
+                         workers=jobs, done=done)
+    finally:
+        for nb in todo:
+            shutil.rmtree(new_path(results / nb.stem), ignore_errors=True)
     if failures:
         raise BuildError("\n".join(failures))
     return runs
@@ -150,9 +236,11 @@ def execute_notebooks(layout: Layout, evidence: Evidence, *, jobs: int = 2, repo
 
 def _cell_error(copy: Path) -> str | None:
     """The failing cell of an executed copy, as ``cell ID raised NAME: first line``, if any."""
-    if not copy.exists():
+    try:
+        cells = nbformat.read(copy, as_version=4).cells
+    except (OSError, ValueError):
         return None
-    for cell in nbformat.read(copy, as_version=4).cells:
+    for cell in cells:
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 value = str(output.get("evalue", "")).splitlines()
@@ -160,163 +248,58 @@ def _cell_error(copy: Path) -> str | None:
     return None
 
 
-def _describe_failure(nb: Path, stderr: str, copy: Path) -> str:
-    """One line: notebook, cell, error, executed copy."""
+def _describe_failure(nb: Path, log: Path, copy: Path, *, code_changed: bool) -> str:
+    """One line: notebook, cell, error, executed copy (or the last line the worker printed)."""
+    if code_changed:
+        return f"{nb}: ketrev's source changed during the build; its result was discarded (run the build again)"
     error = _cell_error(copy)
     if error is not None:
         return f"{nb}: {error} (executed copy: {copy})"
-    last = [line for line in stderr.strip().splitlines() if line.strip()]
-    return f"{nb}: could not be executed: {last[-1] if last else 'unknown error'}"
-
-
-def _cell_ids(executed: Path) -> dict[str, str]:
-    """Map each published anchor to the id of the cell whose output carries it."""
-    found = {}
-    for path in executed.glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            for output in cell.get("outputs", []):
-                text = output.get("data", {}).get("text/html", "")
-                for chunk in (text if isinstance(text, list) else [text]):
-                    for part in chunk.split('id="ketrev-')[1:]:
-                        found["ketrev-" + part.split('"', 1)[0]] = cell.get("id", "")
-    return found
-
-
-def _hide_injected_parameters(path: Path) -> None:
-    """Tag papermill's injected-parameters cell so the book does not show it."""
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
-    nbformat.write(nb, path)
-
-
-def _assemble(layout: Layout, evidence: Evidence, version: str, staging: Path) -> list[dict[str, Any]]:
-    """Lay out the book sources in ``staging``; return the manifest."""
-    out = layout.build(evidence.inclusion)
-    shutil.copytree(layout.pages, staging / "book")
-    shutil.copytree(out / "notebooks", staging / "notebooks")
-    for path in (staging / "notebooks").glob("*.ipynb"):
-        _hide_injected_parameters(path)
-    shutil.copy(layout.root / "_toc.yml", staging / "_toc.yml")
-    (staging / "data").mkdir()
-    shutil.copy(layout.data / "README.md", staging / "data" / "README.md")
-    config = yaml.safe_load((layout.root / "_config.yml").read_text(encoding="utf-8"))
-    inclusion = load_inclusion(layout.data, evidence.inclusion)
-    commit = git_commit(str(layout.root))
-    if evidence.inclusion != DEFAULT:
-        config["title"] = f"{config['title']} — {inclusion.title}"
-    options = config["sphinx"]["config"]["html_theme_options"]
-    options["switcher"]["version_match"] = version
-    options["extra_footer"] = (f"ketrev {__version__} · book version {version} · inclusion set "
-                               f"<code>{evidence.inclusion}</code> · data sha256 <code>{evidence.data_checksum[:12]}"
-                               f"</code> · commit <code>{commit[:12]}</code>")
-    (staging / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-
-    records = read_manifest(out)
-    anchors = _cell_ids(out / "notebooks")
-    for record in records:
-        record["cell_id"] = anchors.get(record["anchor"], "")
-    titles = {p.stem: nbformat.read(p, as_version=4).cells[0].source.splitlines()[0].lstrip("# ")
-              for p in (out / "notebooks").glob("*.ipynb")}
-    downloads = staging / "_outputs" / "downloads"
-    downloads.mkdir(parents=True)
-    files = sorted({t.file for t in contract().values()})
-    for rel in files:
-        shutil.copy(layout.data / rel, downloads / Path(rel).name)
-    package = datapackage(layout.data, files)
-    write_json(downloads / "datapackage.json", package)
-    write_json(staging / "_outputs" / "manifest.json", records)
-    generated = {
-        "data-dictionary.md": data_dictionary_page(),
-        "references.md": references_page(evidence),
-        "downloads.md": downloads_page(package),
-        "audit.md": audit_page(records, titles),
-        "comparisons.md": comparisons_page(layout.data),
-    }
-    for name, text in generated.items():
-        (staging / "book" / name).write_text(text, encoding="utf-8")
-    for sub in ("figures", "tables"):
-        if (out / "outputs" / sub).exists():
-            shutil.copytree(out / "outputs" / sub, staging / "_outputs" / sub)
-    return records
-
-
-def _jupyter_book(staging: Path, report: Report) -> Path:
-    """Run Jupyter Book (no execution, warnings are errors); return the HTML folder."""
-    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(staging),
-               "--builder", "html", "-W", "-n", "--keep-going", "--quiet"]
-    result = subprocess.run(command, capture_output=True, text=True)
-    log = staging / "jupyter-book.log"
-    log.write_text(result.stdout + result.stderr)
-    if result.returncode != 0:
-        warnings = [line for line in (result.stdout + result.stderr).splitlines() if "WARNING" in line or "ERROR" in line]
-        log = log.rename(Path(tempfile.gettempdir()) / f"ketrev-jupyter-book-{int(time.time())}.log")
-        raise BuildError(f"Jupyter Book failed ({len(warnings)} warnings or errors); first: "
-                         f"{warnings[0] if warnings else 'see log'} (log: {log})")
-    html = staging / "_build" / "html"
-    if not (html / "index.html").exists():
-        raise BuildError(f"Jupyter Book wrote no index.html (log: {log})")
-    shutil.copytree(staging / "_outputs", html / "outputs")
-    report("  built     book")
-    return html
-
-
-def _replace(new: Path, target: Path) -> None:
-    """Put ``new`` at ``target``, keeping the old one until the new one is in place."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old = target.with_name(target.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if target.exists():
-        target.rename(old)
-    shutil.copytree(new, target)
-    if old.exists():
-        shutil.rmtree(old)
+    try:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        lines = []
+    return f"{nb}: could not be executed: {lines[-1] if lines else 'unknown error'} (log: {log})"
 
 
 def build_book(root: Path, *, data_dir: Path | None = None, inclusion: str = DEFAULT, version: str = "dev",
-               jobs: int = 2, targets: list[Path] | None = None, report: Report = print) -> list[NotebookRun]:
+               jobs: int = 2, targets: list[Path] | None = None, executor: str | None = None,
+               report: Report = print) -> list[NotebookRun]:
     """Execute the notebooks for an inclusion set and build its book into ``targets``.
 
-    ``targets`` defaults to the set's HTML folder (``_build/html`` for the default set).
-    Returns what happened to each notebook. On any failure, raises before a target changes.
+    ``targets`` defaults to the set's HTML folder (``_build/html`` for the default set);
+    ``executor`` is ``fast`` (default where processes fork) or ``isolated`` (see
+    :mod:`ketrev.execute`). Returns what happened to each notebook. On any failure the
+    targets keep the last complete book.
     """
+    from ketrev.assemble import assemble, book_key, jupyter_book, publish_html, static_files
+    from ketrev.execute import EXECUTORS, default_executor
+
+    executor = executor or default_executor()
+    if executor not in EXECUTORS:
+        raise UsageError(f"{executor!r} is not an executor: use {' or '.join(EXECUTORS)}")
     layout = Layout(root, data_dir)
-    evidence = select(load_evidence(layout.data), load_inclusion(layout.data, inclusion))
-    report(f"ketrev build: inclusion set '{inclusion}' — {len(evidence.studies)} studies, "
-           f"{len(evidence.findings)} findings")
-    runs = execute_notebooks(layout, evidence, jobs=jobs, report=report)
     targets = targets or [layout.html(inclusion)]
-    key = _book_key(layout, evidence, version)
-    record = layout.build(inclusion) / "book-key.json"
-    built = json.loads(record.read_text()) if record.exists() else {}
-    if all(built.get(str(t)) == key and (t / "index.html").exists() for t in targets):
-        report("  up to date book")
-        return runs
-    with tempfile.TemporaryDirectory(prefix="ketrev-book-") as tmp:
-        staging = Path(tmp) / "src"
-        staging.mkdir()
-        _assemble(layout, evidence, version, staging)
-        html = _jupyter_book(staging, report)
+    with BuildLock(layout.build(inclusion), report):
         for target in targets:
-            _replace(html, target)
-            built[str(target)] = key
-    record.write_text(json.dumps(built, indent=1, sort_keys=True) + "\n")
+            recover(target)
+        inputs = snapshot(layout, inclusion)
+        publish.checkpoint("snapshot taken")
+        evidence = select(load_evidence(inputs.data), load_inclusion(inputs.data, inclusion))
+        report(f"ketrev build: inclusion set '{inclusion}' — {len(evidence.studies)} studies, "
+               f"{len(evidence.findings)} findings")
+        runs = execute_notebooks(layout, inputs, evidence, jobs=jobs, executor=executor, report=report)
+        static = static_files(layout, inputs, evidence, version)
+        units = {nb.stem: read_key(layout.results(inclusion) / nb.stem) for nb in sorted(inputs.notebooks.glob("*.ipynb"))}
+        key = book_key(static, units, inputs.data_digest, LOADED_CODE)
+        stale = [t for t in targets if read_key(t) != key]
+        if not stale:
+            report("  up to date book")
+            return runs
+        source = layout.source(inclusion)
+        assemble(layout, inputs, evidence, static, source)
+        html = jupyter_book(source, key, layout.logs(inclusion), executor=executor, report=report)
+        for target in stale:
+            publish_html(html, source, target, key, inclusion=inclusion, version=version,
+                         data_sha256=evidence.data_checksum)
     return runs
-
-
-def _book_key(layout: Layout, evidence: Evidence, version: str) -> str:
-    """What the HTML depends on beyond the notebooks' cache keys: pages, configuration, version, commit."""
-    digest = hashlib.sha256(f"{version}\n{evidence.inclusion}\n{git_commit(str(layout.root))}\n".encode())
-    cache = layout.build(evidence.inclusion) / "cache.json"
-    sources = [cache, layout.root / "_config.yml", layout.root / "_toc.yml", layout.data / "README.md",
-               *sorted(layout.pages.rglob("*")), *sorted((layout.data / "inclusion").glob("*.yml"))]
-    for path in sources:
-        if path.is_file():
-            digest.update(str(path.relative_to(layout.root) if path.is_relative_to(layout.root) else path.name).encode())
-            digest.update(path.read_bytes())
-    digest.update(evidence.data_checksum.encode() + _code_hash().encode())
-    return digest.hexdigest()
-

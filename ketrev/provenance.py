@@ -16,14 +16,15 @@ import subprocess
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from matplotlib.figure import Figure
 
 from ketrev import __version__
 from ketrev.evidence import Evidence
-from ketrev.figures import save_figure
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["Publisher", "git_commit", "read_manifest"]
 
@@ -71,6 +72,8 @@ class Publisher:
 
     def figure(self, fig: Figure, name: str, caption: str, *, studies: pd.Series | list[str]) -> Any:
         """Save ``fig`` as ``outputs/figures/NAME.{svg,png}``, record it and return it for display."""
+        from ketrev.figures import save_figure
+
         paths = save_figure(fig, self.output_dir / "outputs" / "figures" / name)
         png = base64.b64encode(paths[1].read_bytes()).decode()
         body = (f'<img src="data:image/png;base64,{png}" alt="{html.escape(caption)}" '

@@ -17,8 +17,8 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from ketrev.evidence import Evidence
-from ketrev.synthesis import sign_test
-from ketrev.tabulate import RULES, study_directions
+from ketrev.synthesis import holm, sign_test
+from ketrev.tabulate import MIN_STUDIES, RULES, study_directions
 
 __all__ = [
     "CHOICES",
@@ -31,8 +31,6 @@ __all__ = [
     "specifications",
 ]
 
-#: Fewer studies with a direction than this, and a specification is reported as too few.
-MIN_STUDIES = 3
 
 
 @dataclass(frozen=True)
@@ -114,20 +112,7 @@ def _statistics(up: np.ndarray, down: np.ndarray, alpha: float = 0.05) -> dict[s
         low, high = proportion_confint(up, n, alpha=alpha, method="wilson")
     p_sign = sign_test(up, down)
     return {"proportion_increase": up / n, "ci_low": low, "ci_high": high, "p_sign": p_sign,
-            "p_holm": _holm_rows(p_sign)}
-
-
-def _holm_rows(p: np.ndarray) -> np.ndarray:
-    """Holm's step-down adjustment within each row, ignoring missing values."""
-    filled = np.where(np.isnan(p), np.inf, p)
-    order = np.argsort(filled, axis=1, kind="stable")
-    ranked = np.take_along_axis(filled, order, axis=1)
-    m = (~np.isnan(p)).sum(axis=1, keepdims=True)
-    factor = m - np.arange(p.shape[1])[None, :]
-    adjusted = np.minimum(1.0, np.maximum.accumulate(np.where(np.isinf(ranked), np.nan, ranked) * factor, axis=1))
-    out = np.empty_like(adjusted)
-    np.put_along_axis(out, order, adjusted, axis=1)
-    return np.where(np.isnan(p), np.nan, out)
+            "p_holm": holm(p_sign)}
 
 
 def multiverse(evidence: Evidence, /, *, by: Literal["molecule", "family"] = "molecule",
@@ -223,6 +208,8 @@ def robustness_summary(runs: pd.DataFrame, loo: pd.DataFrame, /, *, by: str = "m
         ``proportion_min``, ``proportion_max``, ``loo_share_majority_holds``
         (leave-one-study-out), sorted from most to least robust.
     """
+    if runs.empty:  # no findings in the selection: nothing to rank
+        return pd.DataFrame(columns=[by, *_SUMMARY_COLUMNS])
     reference = runs[(runs[list(CHOICES)] == "all").all(axis=1) & (runs["rule"] == "majority")].set_index(by)
     reference = reference[~reference.index.duplicated()]
     sign = np.sign(reference["proportion_increase"] - 0.5)
@@ -254,6 +241,11 @@ def robustness_summary(runs: pd.DataFrame, loo: pd.DataFrame, /, *, by: str = "m
         ["share_majority_holds", "loo_share_majority_holds", "share_significant", "reference_studies"],
         ascending=False, na_position="last", ignore_index=True)
     return out
+
+
+_SUMMARY_COLUMNS = ["reference_direction", "reference_studies", "n_specifications", "n_evaluable", "n_too_few", "n_empty",
+                    "share_majority_holds", "share_significant", "proportion_min", "proportion_max",
+                    "loo_share_majority_holds"]
 
 
 def choices_table() -> pd.DataFrame:

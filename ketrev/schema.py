@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -38,6 +40,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     unique: bool = False
+    multiline: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ def contract() -> dict[str, Table]:
             rules = dict(rules)
             if "values" in rules:
                 rules["values"] = tuple(str(v) for v in rules["values"])
+            if rules.get("max") == "this_year":
+                rules["max"] = date.today().year
             columns[col] = Column(name=col, **rules)
         tables[name] = Table(name, spec["file"], spec["description"], columns)
     return tables
@@ -128,8 +133,13 @@ def read_csv(path: Path, shown: str) -> pd.DataFrame:
         problems.append(Problem(shown, 1, "", "no header row"))
     else:
         seen: set[str] = set()
+        blank = [i for i, name in enumerate(header, 1) if not name.strip()]
+        if blank:
+            where = ", ".join(map(str, blank))
+            problems.append(Problem(shown, 1, "", f"empty column name in the header (field {where}); delete the empty "
+                                                  "columns a spreadsheet export leaves at the end"))
         for name in header:
-            if name in seen:
+            if name in seen and name.strip():
                 problems.append(Problem(shown, 1, name, "column appears twice in the header"))
             seen.add(name)
     if problems or header is None:
@@ -188,6 +198,10 @@ def check_table(
     return problems
 
 
+_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_MULTILINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | None) -> list[Problem]:
     def report(mask: pd.Series, message: Any) -> None:
         for line, value in values[mask].items():
@@ -195,6 +209,9 @@ def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | 
 
     problems: list[Problem] = []
     empty = values == ""
+    bad_chars = _MULTILINE_BAD if col.multiline else _SINGLE_LINE_BAD
+    report(values.str.contains(bad_chars, regex=True),
+           "contains a control character" + ("" if col.multiline else " or a line break; a cell is one line of text"))
     if col.required:
         report(empty, "empty; a value is required")
     given = values[~empty]

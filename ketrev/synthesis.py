@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.stats import binom
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from ketrev.tabulate import direction_counts
 
-__all__ = ["sign_test", "vote_count"]
+__all__ = ["holm", "sign_test", "vote_count"]
 
 
 def sign_test(n_increase: np.ndarray | pd.Series, n_decrease: np.ndarray | pd.Series) -> np.ndarray:
@@ -66,9 +65,32 @@ def vote_count(directions: pd.DataFrame, /, *, by: str | list[str] = "molecule",
     low, high = proportion_confint(out["n_increase"], voted.where(voted > 0), alpha=alpha, method="wilson")
     out["ci_low"], out["ci_high"] = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     out["p_sign"] = sign_test(out["n_increase"], out["n_decrease"])
-    tested = out["p_sign"].notna()
-    out["p_holm"] = np.nan
-    if tested.any():
-        out.loc[tested, "p_holm"] = multipletests(out.loc[tested, "p_sign"], method="holm")[1]
+    out["p_holm"] = holm(out["p_sign"].to_numpy(dtype=float))
     out["significant"] = out["p_holm"] < alpha
     return out
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down adjustment within each row of ``p`` (1-D: one family), ignoring missing values.
+
+    Vectorised over rows: the multiverse adjusts thousands of specifications at once.
+    Equal to ``statsmodels.stats.multitest.multipletests(p, method="holm")[1]`` on the
+    non-missing values (tested), without its cost per call.
+
+    Examples
+    --------
+    >>> holm(np.array([0.01, 0.04, np.nan, 0.03])).round(2)  # R: p.adjust(c(.01, .04, .03), "holm")
+    array([0.03, 0.06,  nan, 0.06])
+    """
+    p = np.asarray(p, dtype=float)
+    if p.ndim == 1:
+        return holm(p[None, :])[0]
+    filled = np.where(np.isnan(p), np.inf, p)
+    order = np.argsort(filled, axis=1, kind="stable")
+    ranked = np.take_along_axis(filled, order, axis=1)
+    m = (~np.isnan(p)).sum(axis=1, keepdims=True)
+    factor = m - np.arange(p.shape[1])[None, :]
+    adjusted = np.minimum(1.0, np.maximum.accumulate(np.where(np.isinf(ranked), np.nan, ranked) * factor, axis=1))
+    out = np.empty_like(adjusted)
+    np.put_along_axis(out, order, adjusted, axis=1)
+    return np.where(np.isnan(p), np.nan, out)

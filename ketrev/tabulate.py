@@ -6,9 +6,13 @@ from typing import Literal
 
 import pandas as pd
 
-__all__ = ["RULES", "characteristics", "direction_counts", "measured_in_at_least", "molecule_counts", "study_directions"]
+__all__ = ["MIN_STUDIES", "RULES", "characteristics", "direction_counts", "measured_in_at_least", "molecule_counts",
+           "study_directions"]
 
 Rule = Literal["majority", "unanimous"]
+
+#: Fewer studies with a direction than this, and a result is "too few studies" (synthesis, robustness).
+MIN_STUDIES = 3
 
 #: How several findings of one study on one molecule become one direction.
 RULES: dict[str, str] = {

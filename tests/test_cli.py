@@ -19,7 +19,14 @@ def run(capsys, *args) -> tuple[int, str, str]:
 def test_validate_ok(capsys, data_dir):
     code, out, err = run(capsys, "validate", "--data", str(data_dir))
     assert code == 0 and err == ""
-    assert out.strip() == f"{data_dir}: valid (6 studies, 14 findings, 8 screening records, 2 searches)"
+    assert out.strip() == (f"{data_dir}: valid (6 studies, 14 findings, 8 screening records, 2 searches; "
+                           "inclusion sets all, clinical, preclinical)")
+
+
+def test_validate_checks_every_inclusion_set(capsys, data_dir):
+    (data_dir / "inclusion" / "typo.yml").write_text("title: T\nwhere:\n  spieces: [rat]\n")
+    code, _, err = run(capsys, "validate", "--data", str(data_dir))
+    assert code == 1 and "typo.yml:where.spieces: not a studies column" in err and "Traceback" not in err
 
 
 def test_validate_reports_every_problem_then_a_summary(capsys, data_dir):

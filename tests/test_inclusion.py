@@ -1,7 +1,7 @@
 import pytest
 
 from ketrev import DataError, UsageError, load_evidence, load_inclusion, select
-from ketrev.inclusion import list_inclusion_sets
+from ketrev.inclusion import check_inclusion_sets, list_inclusion_sets
 
 
 def write_set(data_dir, name: str, text: str):
@@ -55,7 +55,7 @@ def test_unknown_set_lists_known_ones(data_dir):
     ("description: no title\n", "bad.yml:title: a title (text) is required"),
     ("title: T\nwhere:\n  colour: [red]\n", "bad.yml:where.colour: not a studies column"),
     ("title: T\nwhere:\n  species: [dog]\n", "bad.yml:where.species: 'dog' is not one of: rat, mouse, human, other"),
-    ("title: T\nwhere:\n  year: [2010]\n", "bad.yml:where.year: expected a range such as {min: 2010, max: 2015}"),
+    ("title: T\nwhere:\n  year: [2010]\n", "bad.yml:where.year: expected a range of whole numbers such as {min: 2010"),
     ("title: T\nexclude:\n  - {study_id: alpha2010}\n", "bad.yml:exclude: {'study_id': 'alpha2010'}: each entry needs"),
     ("title: T\nwhre: {}\n", "bad.yml:whre: unknown key"),
 ])
@@ -75,3 +75,38 @@ def test_malformed_files(data_dir, text, expected):
 def test_selection_errors(data_dir, text, expected):
     write_set(data_dir, "empty", text)
     assert any(expected in p for p in problems(data_dir, "empty"))
+
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{n}: &{n} [{', '.join(['*' + p] * 9)}]\n" for p, n in zip("abcdefgh", "bcdefghi")) + "title: *i\n"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    (BILLION_LAUGHS, "not valid YAML (aliases (*name) are not allowed)"),
+    ("title: T\ntitle: U\n", "bad.yml:2: not valid YAML (the key 'title' appears twice)"),
+    ("title: T\nwhere:\n  year: {min: true}\n", "bad.yml:where.year: expected a range of whole numbers"),
+    ("title: T\nwhere:\n  antidepressant_effect: [yes]\n", "bad.yml:where.antidepressant_effect: True is not text; quote"),
+    ("title: T\ndescription: [a, list]\n", "bad.yml:description: expected text"),
+    ("title: T\nexclude:\n  - {study_id: alpha2010, reason: r, extra: 1}\n", "each entry needs a study_id and a reason"),
+])
+def test_hostile_yaml_is_refused_quickly(data_dir, text, expected):
+    write_set(data_dir, "bad", text)
+    with pytest.raises(DataError) as info:
+        load_inclusion(data_dir, "bad")
+    assert any(expected in str(p) for p in info.value.problems), info.value.problems
+
+
+def test_an_oversized_inclusion_set_is_refused_unread(data_dir):
+    write_set(data_dir, "big", "title: T\ndescription: " + "x" * 70_000 + "\n")
+    with pytest.raises(DataError, match=r"big\.yml: larger than 64 KiB"):
+        load_inclusion(data_dir, "big")
+
+
+def test_every_inclusion_set_is_checked_at_once(data_dir):
+    write_set(data_dir, "typo", "title: T\nwhere:\n  spieces: [rat]\n")
+    write_set(data_dir, "empty", "title: T\nwhere:\n  model: [lps]\n")
+    (data_dir / "inclusion" / "Bad Name.yml").write_text("title: T\n")
+    found = [str(p) for p in check_inclusion_sets(load_evidence(data_dir))]
+    assert any("typo.yml:where.spieces: not a studies column" in p for p in found)
+    assert any("empty.yml:where: the selection leaves no study" in p for p in found)
+    assert any("Bad Name.yml: not an inclusion set name" in p for p in found)

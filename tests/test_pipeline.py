@@ -40,7 +40,7 @@ def test_every_chapter_is_a_page(checkout):
 
 
 def test_papermill_injected_the_parameters(checkout):
-    nb = nbformat.read(checkout / "build/all/notebooks/03-molecules.ipynb", as_version=4)
+    nb = nbformat.read(checkout / "build/all/results/03-molecules/notebook.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1 and 'inclusion_set = "all"' in injected[0].source
     assert 'data_dir = "../data"' in injected[0].source  # relative: no machine path is published

@@ -8,7 +8,6 @@ from ketrev.compare import compare_sets
 from ketrev.evidence import Evidence
 from ketrev.robustness import (
     CHOICES,
-    _holm_rows,
     _statistics,
     choices_table,
     leave_one_out,
@@ -16,6 +15,7 @@ from ketrev.robustness import (
     robustness_summary,
     specifications,
 )
+from ketrev.synthesis import holm
 
 
 def evidence(findings: list[tuple[str, str, str]], n_studies: int = 8) -> Evidence:
@@ -93,7 +93,7 @@ def test_vectorised_statistics_match_statsmodels():
 def test_holm_ignores_missing_values():
     p = np.array([[0.01, np.nan, 0.04, 0.03]])
     expected = multipletests([0.01, 0.04, 0.03], method="holm")[1]
-    out = _holm_rows(p)
+    out = holm(p)
     assert np.isnan(out[0, 1]) and np.allclose(out[0, [0, 2, 3]], expected)
 
 

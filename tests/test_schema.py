@@ -36,6 +36,8 @@ def test_quoted_multiline_cell_keeps_start_line(tmp_path):
     (b"a,b\n1,2,3\n", "t.csv:2: expected 2 fields, found 3"),
     (b"", "t.csv:1: no header row"),
     (b"a,a\n1,2\n", "t.csv:1:a: column appears twice in the header"),
+    (b"a,b,,\n1,2,,\n", "t.csv:1: empty column name in the header (field 3, 4); delete the empty columns a spreadsheet "
+                        "export leaves at the end"),
     (b'a,b\n1,"x"y\n', "t.csv:2: malformed CSV (',' expected after '\"')"),
 ])
 def test_unreadable_files_give_one_line(tmp_path, content, expected):
@@ -75,6 +77,19 @@ def test_check_table_collects_every_rule():
         "s.csv:4:search_id: 'S 3' is not in the expected form: Identifier of the search.",
         "s.csv:4:records_seen: -1 is below the minimum 0",
     }
+
+
+def test_line_breaks_only_in_notes_and_no_control_characters_anywhere():
+    table = contract()["searches"]
+    frame = frame_of([
+        {"search_id": "s1", "query": "two\n\nlines ```{literalinclude} /etc/passwd", "date": "2026-11-27", "records_seen": "3"},
+        {"search_id": "s2", "query": "bell\x07", "date": "2026-11-27", "records_seen": "3"},
+    ])
+    messages = {str(p) for p in check_table(frame, table, "s.csv")}
+    assert "s.csv:2:query: contains a control character or a line break; a cell is one line of text" in messages
+    assert "s.csv:3:query: contains a control character or a line break; a cell is one line of text" in messages
+    notes = contract()["findings"].columns["notes"]
+    assert notes.multiline
 
 
 def test_unknown_and_missing_columns():

@@ -1,0 +1,218 @@
+"""Assemble the Jupyter Book source of a build, run Jupyter Book on it, publish the HTML.
+
+The source folder (``build/<set>/book``) is kept between builds and rewritten file by file
+only where a file changed, so Sphinx rebuilds only the pages that changed. Its key is the
+digest of its content: a book is rebuilt exactly when something it shows changed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import yaml
+
+from ketrev import __version__, publish
+from ketrev.evidence import Evidence
+from ketrev.inclusion import DEFAULT
+from ketrev.pages import audit_page, comparisons_page, data_dictionary_page, datapackage, downloads_page, references_page
+from ketrev.pipeline import BuildError, Inputs, digest, read_tree, sync_tree
+from ketrev.provenance import git_commit
+from ketrev.publish import KEY_FILE, preparing, read_key, swap_in, write_key
+from ketrev.schema import contract
+
+__all__ = ["assemble", "book_key", "jupyter_book", "publish_html", "static_files"]
+
+Report = Callable[[str], None]
+#: What a Jupyter Book run imports: paid once per process by the fast executor.
+SPHINX_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme",
+                  "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_thebe", "sphinx_comments",
+                  "sphinx_external_toc", "sphinxcontrib.bibtex", "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering")
+_RUNNING = ".ketrev-running"
+_ANCHOR = re.compile(r'id="(ketrev-[a-z0-9-]+)"')
+DEV_NOTICE = ("Unreleased development build: it shows the data and code as they are now, and its numbers may "
+              "change before the next release.")
+
+
+def _json(obj: Any) -> bytes:
+    return (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode()
+
+
+def book_config(root: Path, inclusion: str, version: str, data_sha256: str) -> bytes:
+    """``_config.yml`` for one build: version switcher, footer, title of a non-default set.
+
+    Only checked names (the set name, a release version) and checksums enter it: no text
+    from data is ever written into the configuration.
+    """
+    config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    if inclusion != DEFAULT:
+        config["title"] = f"{config['title']} — inclusion set {inclusion}"
+    options = config["sphinx"]["config"]["html_theme_options"]
+    options["switcher"]["version_match"] = version
+    if version == "dev":
+        options["announcement"] = DEV_NOTICE
+    commit = git_commit(str(root))
+    options["extra_footer"] = (f"ketrev {__version__} · book version {version} · inclusion set <code>{inclusion}</code>"
+                               f" · data sha256 <code>{data_sha256[:12]}</code> · commit <code>{commit[:12]}</code>")
+    return yaml.safe_dump(config, sort_keys=False, allow_unicode=True).encode()
+
+
+def _section_of(cells: list[Any], index: int) -> str:
+    """The heading of the section a cell sits in, as the book shows it."""
+    for cell in reversed(cells[:index]):
+        if cell.cell_type == "markdown":
+            for line in reversed(cell.source.splitlines()):
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return ""
+
+
+def prepare_notebook(text: str) -> tuple[bytes, dict[str, dict[str, str]]]:
+    """An executed notebook as the book shows it, and where each published anchor lives.
+
+    Hides papermill's injected-parameters cell and puts a MyST target ``(cell-NAME)=``
+    before every code cell that published ``NAME``, so a link reaches the cell itself.
+    Returns the notebook and ``{anchor: {"cell_id", "section"}}``.
+    """
+    nb = nbformat.reads(text, as_version=4)
+    cells, where = [], {}
+    for index, cell in enumerate(nb.cells):
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+        anchors = [a for o in cell.get("outputs", []) for a in _ANCHOR.findall(str(o.get("data", {}).get("text/html", "")))]
+        if anchors:
+            target = nbformat.v4.new_markdown_cell("\n".join(f"(cell-{a.removeprefix('ketrev-')})=" for a in anchors))
+            target.id = f"target-{cell.get('id', index)}"
+            cells.append(target)
+            section = _section_of(nb.cells, index)
+            where.update({a: {"cell_id": cell.get("id", ""), "section": section} for a in anchors})
+        cells.append(cell)
+    nb.cells = cells
+    return nbformat.writes(nb).encode(), where
+
+
+def static_files(layout: Any, inputs: Inputs, evidence: Evidence, version: str) -> dict[str, bytes]:
+    """The book's sources that come straight from files: pages, table of contents, configuration."""
+    files = {f"book/{rel}": content for rel, content in read_tree(layout.pages).items()}
+    files["_toc.yml"] = (layout.root / "_toc.yml").read_bytes()
+    files["_config.yml"] = book_config(layout.root, evidence.inclusion, version, evidence.data_checksum)
+    files["data/README.md"] = (inputs.data / "README.md").read_bytes()
+    return files
+
+
+def book_key(static: dict[str, bytes], units: dict[str, str | None], data: str, code: str) -> str:
+    """Key of a book: its static sources, the keys of its notebooks' results, the data and code.
+
+    Every other source (generated pages, data downloads, manifest) is a function of these.
+    """
+    inputs = json.dumps({"units": units, "data": data, "code": code}, sort_keys=True).encode()
+    return digest({**static, ".inputs.json": inputs})
+
+
+def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, bytes], source: Path) -> None:
+    """Write the book source into ``source``: ``static`` plus the notebooks' results and the pages
+    generated from the data (only files that changed are rewritten)."""
+    results = layout.results(evidence.inclusion)
+    files = dict(static)
+    records: list[dict[str, Any]] = []
+    titles: dict[str, str] = {}
+    for path in sorted(inputs.notebooks.glob("*.ipynb")):
+        unit = results / path.stem
+        text = (unit / "notebook.ipynb").read_text(encoding="utf-8")
+        files[f"notebooks/{path.name}"], where = prepare_notebook(text)
+        first = nbformat.reads(text, as_version=4).cells[0].source.splitlines()
+        titles[path.stem] = first[0].lstrip("# ").strip() if first else path.stem
+        files |= {f"_outputs/{rel}": content for rel, content in read_tree(unit / "outputs").items()}
+        for record in json.loads((unit / "manifest" / f"{path.stem}.json").read_text(encoding="utf-8")):
+            records.append({**record, **where.get(record["anchor"], {"cell_id": "", "section": ""})})
+    data_files = sorted({t.file for t in contract().values()})
+    files |= {f"_outputs/downloads/{Path(rel).name}": (inputs.data / rel).read_bytes() for rel in data_files}
+    package = datapackage(inputs.data, data_files)
+    files["_outputs/downloads/datapackage.json"] = _json(package)
+    files["_outputs/manifest.json"] = _json(records)
+    generated = {
+        "data-dictionary.md": data_dictionary_page(),
+        "references.md": references_page(evidence),
+        "downloads.md": downloads_page(package),
+        "audit.md": audit_page(records, titles),
+        "comparisons.md": comparisons_page(inputs.data),
+    }
+    files |= {f"book/{name}": text.encode() for name, text in generated.items()}
+    sync_tree(files, source, keep=("_build",))
+
+
+def jupyter_book(source: Path, key: str, logs: Path, *, executor: str, report: Report) -> Path:
+    """Run Jupyter Book on ``source`` (no execution, warnings are errors); return its HTML folder.
+
+    Skipped when the HTML there was built from this very source. An interrupted or failed
+    run leaves nothing the next run could mistake for a good build.
+    """
+    from ketrev import execute
+
+    built, log = source / "_build", logs / "jupyter-book.log"
+    html = built / "html"
+    if read_key(built) == key and (html / "index.html").is_file() and not (built / _RUNNING).exists():
+        return html
+    if (built / _RUNNING).exists():
+        shutil.rmtree(built)  # a run was interrupted: its incremental state cannot be trusted
+    built.mkdir(parents=True, exist_ok=True)
+    (built / KEY_FILE).unlink(missing_ok=True)
+    (built / _RUNNING).touch()
+    args = ["build", str(source), "--builder", "html", "-W", "-n", "--keep-going", "--quiet"]
+    start = time.perf_counter()
+    if executor == "fast":
+        execute.warm_up(SPHINX_MODULES)
+        outcome: list[bool] = []
+        execute.run_jobs([execute.Job("jupyter-book", lambda: _jupyter_book_main(args), log)], workers=1,
+                         done=lambda job, ok, seconds: outcome.append(ok))
+        ok = outcome == [True]
+    else:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with log.open("w") as sink:
+            ok = subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", *args],
+                                stdout=sink, stderr=subprocess.STDOUT).returncode == 0
+    if not ok or not (html / "index.html").is_file():
+        shutil.rmtree(built, ignore_errors=True)
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        warnings = [line for line in lines if "WARNING" in line or "ERROR" in line]
+        raise BuildError(f"Jupyter Book failed ({len(warnings)} warnings or errors); first: "
+                         f"{warnings[0] if warnings else (lines[-1] if lines else 'see log')} (log: {log})")
+    write_key(built, key)
+    (built / _RUNNING).unlink()
+    report(f"  built     book in {time.perf_counter() - start:.1f} s")
+    return html
+
+
+def _jupyter_book_main(args: list[str]) -> None:
+    from jupyter_book.cli.main import main
+
+    main(args, standalone_mode=False)
+
+
+def publish_html(html: Path, source: Path, target: Path, key: str, **info: str) -> None:
+    """Publish the built HTML and the data files at ``target`` in one swap, with its key inside.
+
+    Raises
+    ------
+    BuildError
+        ``target`` cannot be written; the book there is unchanged.
+    """
+    try:
+        with preparing(target) as new:
+            shutil.copytree(html, new)
+            shutil.copytree(source / "_outputs", new / "outputs")
+            write_key(new, key, **info)
+            publish.checkpoint(f"publish {target.name}")
+            swap_in(new, target)
+    except OSError as exc:
+        raise BuildError(f"{exc.filename or target}: cannot publish the book ({exc.strerror}); "
+                         f"the book at {target} is unchanged") from None
