@@ -21,9 +21,21 @@ import nbformat
 import yaml
 
 from ketrev import __version__, publish
-from ketrev.evidence import Evidence
+from ketrev.book import study_labels
+from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT
-from ketrev.pages import audit_page, comparisons_page, data_dictionary_page, datapackage, downloads_page, references_page
+from ketrev.pages import (
+    audit_page,
+    bibtex,
+    comparisons_page,
+    data_dictionary_page,
+    data_page,
+    datapackage,
+    downloads_page,
+    references_page,
+    ris,
+    summary_rules_page,
+)
 from ketrev.pipeline import BuildError, Inputs, digest, read_tree, sync_tree
 from ketrev.provenance import git_commit
 from ketrev.publish import KEY_FILE, preparing, read_key, swap_in, write_key
@@ -106,6 +118,8 @@ def static_files(layout: Any, inputs: Inputs, evidence: Evidence, version: str) 
     files["_toc.yml"] = (layout.root / "_toc.yml").read_bytes()
     files["_config.yml"] = book_config(layout.root, evidence.inclusion, version, evidence.data_checksum)
     files["data/README.md"] = (inputs.data / "README.md").read_bytes()
+    if version != "dev":  # a release names itself in the changelog
+        files["book/changelog.md"] = files["book/changelog.md"].replace(b"## Unreleased", f"## {version}".encode(), 1)
     return files
 
 
@@ -118,9 +132,9 @@ def book_key(static: dict[str, bytes], units: dict[str, str | None], data: str, 
     return digest({**static, ".inputs.json": inputs})
 
 
-def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, bytes], source: Path) -> None:
+def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, bytes], source: Path) -> set[str]:
     """Write the book source into ``source``: ``static`` plus the notebooks' results and the pages
-    generated from the data (only files that changed are rewritten)."""
+    generated from the data (only files that changed are rewritten); return the paths that changed."""
     results = layout.results(evidence.inclusion)
     files = dict(static)
     records: list[dict[str, Any]] = []
@@ -138,23 +152,28 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
     files |= {f"_outputs/downloads/{Path(rel).name}": (inputs.data / rel).read_bytes() for rel in data_files}
     package = datapackage(inputs.data, data_files)
     files["_outputs/downloads/datapackage.json"] = _json(package)
+    files["_outputs/downloads/studies.bib"] = bibtex(evidence.studies).encode()
+    files["_outputs/downloads/studies.ris"] = ris(evidence.studies).encode()
     files["_outputs/manifest.json"] = _json(records)
     generated = {
+        "data.md": data_page(load_evidence(inputs.data)),
         "data-dictionary.md": data_dictionary_page(),
-        "references.md": references_page(evidence),
+        "references.md": references_page(evidence, study_labels(evidence.studies)),
         "downloads.md": downloads_page(package),
         "audit.md": audit_page(records, titles),
         "comparisons.md": comparisons_page(inputs.data),
+        "summary-rules.md": summary_rules_page(),
     }
     files |= {f"book/{name}": text.encode() for name, text in generated.items()}
-    sync_tree(files, source, keep=("_build",))
+    return sync_tree(files, source, keep=("_build",))
 
 
-def jupyter_book(source: Path, key: str, logs: Path, *, executor: str, report: Report) -> Path:
+def jupyter_book(source: Path, key: str, logs: Path, *, executor: str, fresh: bool = False, report: Report) -> Path:
     """Run Jupyter Book on ``source`` (no execution, warnings are errors); return its HTML folder.
 
-    Skipped when the HTML there was built from this very source. An interrupted or failed
-    run leaves nothing the next run could mistake for a good build.
+    Skipped when the HTML there was built from this very source; ``fresh`` discards Sphinx's
+    incremental state first. An interrupted or failed run leaves nothing the next run could
+    mistake for a good build.
     """
     from ketrev import execute
 
@@ -162,8 +181,8 @@ def jupyter_book(source: Path, key: str, logs: Path, *, executor: str, report: R
     html = built / "html"
     if read_key(built) == key and (html / "index.html").is_file() and not (built / _RUNNING).exists():
         return html
-    if (built / _RUNNING).exists():
-        shutil.rmtree(built)  # a run was interrupted: its incremental state cannot be trusted
+    if fresh or (built / _RUNNING).exists():
+        shutil.rmtree(built, ignore_errors=True)  # an interrupted run's incremental state cannot be trusted
     built.mkdir(parents=True, exist_ok=True)
     (built / KEY_FILE).unlink(missing_ok=True)
     (built / _RUNNING).touch()

@@ -1,4 +1,8 @@
-"""What the book's notebooks call: open a chapter, and the few tables only the book shows."""
+"""What the book's notebooks call: open a chapter, say what it shows, and the tables only the book needs.
+
+Everything here that reaches a page is HTML built from escaped text: titles, labels and
+descriptions come from data and are never interpolated into Markdown.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +15,14 @@ import pandas as pd
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.provenance import Publisher
-from ketrev.synthesis import vote_count
-from ketrev.tabulate import study_directions
+from ketrev.views import Labels, labels_for, natural_key
 
-__all__ = ["chapter", "clinical_findings", "key_sentences", "selection_note", "study_explorer_table"]
+__all__ = ["REVIEW_STUDIES", "chapter", "clinical_findings", "coverage", "key_findings", "labelled", "study_explorer_table",
+           "study_labels"]
+
+#: Publications the review included (Kang, Hawken & Vazquez 2022).
+REVIEW_STUDIES = 139
+REVIEW_LAST_YEAR = 2021
 
 
 def chapter(data_dir: str | Path, inclusion_set: str, output_dir: str | Path, notebook: str) -> tuple[Evidence, Publisher]:
@@ -23,53 +31,106 @@ def chapter(data_dir: str | Path, inclusion_set: str, output_dir: str | Path, no
     return evidence, Publisher(output_dir, notebook, evidence)
 
 
-def selection_note(evidence: Evidence) -> Any:
-    """Markdown banner naming the inclusion set shown and how it differs from the default."""
-    from IPython.display import Markdown
+def _html(text: str) -> Any:
+    from IPython.display import HTML  # only notebooks display
 
-    inclusion = load_inclusion(evidence.data_dir, evidence.inclusion)
-    text = (f"**Inclusion set `{inclusion.name}`** — {html.escape(inclusion.title)}: "
-            f"{len(evidence.studies)} studies, {len(evidence.findings)} findings.")
-    if inclusion.name != DEFAULT:
-        everything = load_evidence(evidence.data_dir)
-        left_out = len(everything.studies) - len(evidence.studies)
-        text += (f" It leaves out {left_out} of the {len(everything.studies)} studies of the default set "
-                 f"`{DEFAULT}` ({html.escape(inclusion.description)})")
-    return Markdown(text)
+    return HTML(text)
 
 
-def key_sentences(evidence: Evidence, /, *, molecules: int = 3) -> list[str]:
-    """Three sentences that answer the review's question from the data, for the home page.
+def coverage(evidence: Evidence, /) -> Any:
+    """The statement every chapter opens with: what this evidence base is and how far to trust it.
 
-    Returns
-    -------
-    list of str
-        How many studies of which kinds; which molecules most studies report rising, with
-        the vote; how many molecules keep a significant majority after Holm adjustment.
+    Computed from the data: the inclusion set, its studies of the review's 139 by evidence
+    type, the studies published since the review, how the studies were coded, and the
+    method (vote counting by direction; no effect sizes; certainty not graded).
     """
-    studies = evidence.studies
+    e = html.escape
+    everything = load_evidence(evidence.data_dir)
+    inclusion = load_inclusion(evidence.data_dir, evidence.inclusion)
+    studies, findings = evidence.studies, evidence.findings
     kinds = studies["evidence_type"].value_counts()
-    labels = {"cell_culture": "cell-culture", "animal": "animal", "human": "clinical"}
-    parts = ", ".join(f"{n} {labels.get(k, k)}" for k, n in kinds.items())
-    votes = vote_count(study_directions(evidence.findings_long())).merge(
-        evidence.molecules[["molecule", "label"]], on="molecule", how="left")
-    top = votes.sort_values(["n_studies", "n_increase"], ascending=False).head(molecules)
-    described = "; ".join(f"{r.label} rose in {r.n_increase} of {r.n_studies}" for r in top.itertuples())
-    significant = votes[votes["significant"]]
-    up = significant.loc[significant["proportion_increase"] > 0.5, "label"].tolist()
-    down = significant.loc[significant["proportion_increase"] < 0.5, "label"].tolist()
-    if up or down:
-        verdict = "; ".join(part for part in (
-            f"significantly more studies reported an increase than a decrease for {', '.join(up)}" if up else "",
-            f"significantly more reported a decrease for {', '.join(down)}" if down else "") if part)
-    else:
-        verdict = "no molecule showed a significant majority of studies in one direction"
-    return [
-        f"The evidence base holds {len(studies)} studies ({parts}) reporting "
-        f"{len(evidence.findings)} molecular changes after ketamine.",
-        f"The most studied molecules were {', '.join(top['label'])}: {described} studies.",
-        f"After Holm adjustment of the sign tests across {len(votes)} molecules, {verdict}.",
+    labels = labels_for(evidence)
+    by_kind = ", ".join(f"{kinds.get(k, 0)} {labels.value('evidence_type', k).lower()}"
+                        for k in ("cell_culture", "animal", "human"))
+    newer_all = int((everything.studies["year"] > REVIEW_LAST_YEAR).sum())
+    newer_here = int((studies["year"] > REVIEW_LAST_YEAR).sum())
+    in_window = len(studies) - newer_here
+    abstracts = int((studies["coded_from"] == "abstract").sum())
+    inferred = int((findings["measure_basis"] == "inferred").sum())
+    since = (f"{in_window} published up to {REVIEW_LAST_YEAR} and {newer_here} since (after the review's search)"
+             if newer_here else
+             f"all published up to {REVIEW_LAST_YEAR}; the {newer_all} studies published since are in the set "
+             '“updated” (<a href="../book/comparisons.html">Inclusion sets compared</a>)')
+    left_out = ""
+    if inclusion.name != DEFAULT:
+        default = select(everything, load_inclusion(evidence.data_dir, DEFAULT))
+        missing = len(set(default.studies["study_id"]) - set(studies["study_id"]))
+        left_out = f" It leaves out {missing} of the {len(default.studies)} studies of the default book."
+    items = [
+        f"<strong>A reconstruction, not the review's own data.</strong> The review included {REVIEW_STUDIES} "
+        f"publications; its extraction sheet is not public, so each study here was found again and coded from "
+        f"its public record.",
+        f"<strong>This book: “{e(inclusion.title)}”</strong> — {len(studies)} studies ({by_kind}) with "
+        f"{len(findings)} molecular findings; {since}.{e(left_out)}",
+        f"<strong>Coded from abstracts</strong> ({abstracts} of {len(studies)} studies); for {inferred} of "
+        f"{len(findings)} findings the measure was inferred from wording such as “expression”.",
+        "<strong>Vote counting by direction of effect</strong>: studies are counted by the direction each reported; "
+        'no effect sizes are pooled and the certainty of evidence is not graded (<a href="../book/methods.html">'
+        "Methods</a>).",
     ]
+    body = "".join(f"<li>{item}</li>" for item in items)
+    return _html(f'<aside class="ketrev-coverage" aria-label="What this book shows"><ul>{body}</ul></aside>')
+
+
+def key_findings(summary: pd.DataFrame, labels: Labels, /, *, top: int = 3) -> Any:
+    """The answer in brief, computed from the summary of findings, with its denominators named.
+
+    ``summary`` is :func:`ketrev.summary.summary_of_findings`. Every "k of n" says that n
+    counts the studies reporting a direction (increase or decrease), and how many measured
+    the molecule.
+    """
+    e = html.escape
+    measured = summary.sort_values(["n_voted", "n_studies"], ascending=False).head(top)
+    counts = "; ".join(f"{e(labels.value('molecule', r.molecule))} rose in {r.n_increase} of the {r.n_voted} studies "
+                       f"that reported a direction ({r.n_studies} measured it)" for r in measured.itertuples())
+    consistent = summary[summary["rule"].str.startswith("consistent")]
+    named = summary[summary["review"] != "Not named"]
+    agree = int((named["agrees"] == "Yes").sum())
+    few = int((named["agrees"] == "Too few studies").sum())
+    sentences = [
+        f"The most studied molecules: {counts}.",
+        ("After Holm adjustment across every molecule, the majority direction is significant for "
+         + ", ".join(e(labels.value("molecule", m)) for m in consistent["molecule"]) + "."
+         if len(consistent) else
+         "After Holm adjustment across every molecule, no molecule shows a significant majority in one direction."),
+        f"Of the {len(named)} molecules the review names as of highest interest, this evidence base agrees that "
+        f"most studies report an increase for {agree}; {few} have too few studies with a direction to say.",
+    ]
+    return _html('<div class="ketrev-answer">' + "".join(f"<p>{s}</p>" for s in sentences) + "</div>")
+
+
+def labelled(table: pd.DataFrame, labels: Labels, /, columns: list[str]) -> pd.DataFrame:
+    """A copy of ``table`` with the ids of ``columns`` replaced by their labels (for a figure's axes)."""
+    out = table.copy()
+    for col in columns:
+        out[col] = out[col].map(lambda v, c=col: labels.value(c, v))
+    return out
+
+
+def study_labels(studies: pd.DataFrame, /) -> pd.Series:
+    """How readers see a study: ``Surname et al. 2016``, or ``Journal 2016`` when no record names the
+    authors (``PMID n 2016`` when none names the journal either); repeated labels get the study id's
+    letter (``Zheng et al. 2021a``). Indexed by study id."""
+    surname = studies["first_author"].str.rsplit(" ", n=1).str[0]
+    fallback = ("PMID " + studies["pmid"]).where(studies["pmid"] != "", studies["study_id"])
+    who = surname.where(studies["first_author"] != "", studies["journal"].where(studies["journal"] != "", fallback))
+    base = who.where(studies["first_author"] == "", surname + " et al.") + " " + studies["year"].astype(str)
+    suffix = studies["study_id"].str.extract(r"[0-9]{4}([a-z])$")[0].fillna("")
+    repeated = base.duplicated(keep=False)
+    label = base.where(~repeated, base + suffix)
+    still = label.duplicated(keep=False)
+    label = label.where(~still, label + " (" + studies["study_id"] + ")")
+    return pd.Series(label.to_numpy(), index=studies["study_id"].to_numpy())
 
 
 def clinical_findings(evidence: Evidence, /) -> pd.DataFrame:
@@ -78,28 +139,38 @@ def clinical_findings(evidence: Evidence, /) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        ``study_id``, ``model`` (patient group), ``ketamine_form``, ``molecule``,
-        ``measure``, ``region``, ``direction``, ``timepoint_h``, sorted by molecule.
+        ``study`` (reader label), ``study_id``, ``model`` (patient group), ``ketamine_form``,
+        ``molecule``, ``measure``, ``region``, ``direction``, ``timepoint_h``, sorted by
+        molecule and study.
     """
     long = evidence.findings_long()
-    human = long[long["evidence_type"] == "human"]
-    cols = ["study_id", "model", "ketamine_form", "molecule", "measure", "region", "direction", "timepoint_h"]
-    return human[cols].sort_values(["molecule", "study_id"], ignore_index=True)
+    human = long[long["evidence_type"] == "human"].copy()
+    human.insert(0, "study", human["study_id"].map(study_labels(evidence.studies)))
+    cols = ["study", "study_id", "model", "ketamine_form", "molecule", "label", "measure", "region", "direction",
+            "timepoint_h"]
+    human = human[cols].sort_values(["label", "study"], key=natural_key, ignore_index=True)
+    return human.drop(columns="label")
 
 
-def study_explorer_table(evidence: Evidence, /) -> pd.DataFrame:
-    """One row per finding with its study's characteristics, for the interactive explorer.
+def study_explorer_table(evidence: Evidence, labels: Labels, /) -> pd.DataFrame:
+    """One row per finding with its study's characteristics in words, for the interactive explorer.
 
     Returns
     -------
     DataFrame
-        ``study``, ``year``, ``evidence_type``, ``model``, ``molecule``, ``family``,
-        ``measure``, ``region``, ``direction``, ``title``, ``journal``, ``record`` (URL),
-        sorted by year, study and molecule.
+        ``Study``, ``Year``, ``Evidence``, ``Model``, ``Molecule``, ``Family``, ``Measure``,
+        ``Tissue``, ``Direction``, ``Title``, ``Record`` (URL): the reader's words, sorted
+        by year and study.
     """
-    long = evidence.findings_long().merge(
-        evidence.studies[["study_id", "title", "journal", "source_url"]], on="study_id", how="left")
-    out = long.rename(columns={"study_id": "study", "source_url": "record"})[
-        ["study", "year", "evidence_type", "model", "molecule", "family", "measure", "region", "direction", "title",
-         "journal", "record"]]
-    return out.sort_values(["year", "study", "molecule"], ignore_index=True)
+    long = evidence.findings_long().merge(evidence.studies[["study_id", "title", "source_url"]], on="study_id",
+                                          how="left")
+    long["study"] = long["study_id"].map(study_labels(evidence.studies))
+    long = long.rename(columns={"source_url": "record"})
+    long = long.sort_values(["year", "study"], key=lambda s: natural_key(s) if s.dtype == object else s, ignore_index=True)
+    cols = ["study", "year", "evidence_type", "model", "molecule", "family", "measure", "region", "direction", "title",
+            "record"]
+    out = long[cols].copy()
+    for col in ("evidence_type", "model", "molecule", "family", "measure", "region", "direction"):
+        out[col] = out[col].map(lambda v, c=col: labels.missing if v == "" else labels.value(c, v))
+    out["title"] = out["title"].replace("", "title not shown in the record read")
+    return out.rename(columns={c: labels.column(c) for c in cols})

@@ -143,7 +143,7 @@ def _tabulate(args: argparse.Namespace) -> int:
 
 
 def _robustness(args: argparse.Namespace) -> int:
-    from ketrev.robustness import leave_one_out, multiverse, robustness_summary, specifications
+    from ketrev.robustness import leave_one_out, multiverse, robustness_summary
 
     if args.min_studies < 1:
         raise UsageError("--min-studies must be at least 1")
@@ -158,7 +158,7 @@ def _robustness(args: argparse.Namespace) -> int:
     if args.csv:
         summary.to_csv(sys.stdout, index=False, lineterminator="\n")
         return 0
-    print(f"Inclusion set '{ev.inclusion}': {len(specifications())} specifications × {summary.shape[0]} "
+    print(f"Inclusion set '{ev.inclusion}': {runs.attrs['n_specifications']} specifications × {summary.shape[0]} "
           f"{args.by}s in {seconds:.2f} s; a specification needs at least {args.min_studies} studies with a "
           "direction to count\n")
     print(summary.to_string(index=False, float_format=lambda x: f"{x:.2f}"))

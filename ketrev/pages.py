@@ -1,71 +1,159 @@
-"""Pages of the book generated from the data: dictionary, references, downloads, audit."""
+"""Pages of the book generated from the data: data, dictionary, references, downloads, audit, comparisons.
+
+They are Markdown (so the book's search indexes them), and every string that comes from
+data enters as text: :func:`md` backslash-escapes every ASCII punctuation mark (so no role,
+directive, fence, substitution, math, link or HTML can form) and folds line breaks, and
+link targets are percent-encoded. Only the project's own words are written as markup.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import html
-import json
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
 from ketrev import __version__
 from ketrev.evidence import Evidence
 from ketrev.schema import contract
+from ketrev.views import labels_for
 
-__all__ = ["audit_page", "comparisons_page", "data_dictionary_page", "datapackage", "downloads_page", "references_page"]
+__all__ = ["audit_page", "bibtex", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
+           "downloads_page", "md", "references_page", "ris", "summary_rules_page"]
 
 _TYPES = {"text": "string", "integer": "integer", "number": "number"}
+_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 
 
-def _e(text: Any) -> str:
-    """Escape a value for HTML (markup in titles must show as text, never run)."""
-    return html.escape("" if pd.isna(text) else str(text))
+def md(value: Any) -> str:
+    """Text from data as Markdown/MyST that shows exactly that text.
+
+    Examples
+    --------
+    >>> md("BDNF <img src=x> `{literalinclude}` $x$\\n\\nnext")
+    'BDNF \\\\<img src\\\\=x\\\\> \\\\`\\\\{literalinclude\\\\}\\\\` \\\\$x\\\\$ next'
+    """
+    text = "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
+    return _PUNCTUATION.sub(r"\\\1", " ".join(text.split()))
+
+
+def link(text: str, url: str) -> str:
+    """A Markdown link whose text is escaped data and whose target is percent-encoded."""
+    return f"[{md(text)}](<{quote(url, safe=':/?#&=%+-._~,;@!$*')}>)"
+
+
+def file_link(text: str, path: str) -> str:
+    """An inline HTML link to a file the build publishes beside the pages (not a Sphinx document)."""
+    return f'<a href="{html.escape(path)}">{_he(text)}</a>'
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A Markdown table; cells must already be Markdown (escape data with :func:`md`)."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell or " " for cell in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def data_dictionary_page() -> str:
-    """Markdown page describing every table and column of the data contract."""
+    """Markdown page describing every table and column of the data contract (the project's own text)."""
     parts = ["# Data dictionary\n", "Generated from the data contract (`ketrev/contract.yml`) that the validator "
              "enforces. An empty cell means *not reported*.\n"]
-    for table in contract().values():
-        parts.append(f"\n## `{table.file}`\n\n{table.description}\n")
+    for t in contract().values():
         rows = []
-        for col in table.columns.values():
-            allowed = ", ".join(col.values) if col.values else (f"id from `{col.vocab}`" if col.vocab else "")
-            if col.pattern:
-                allowed = allowed or "see description"
+        for col in t.columns.values():
+            allowed = ", ".join(f"`{v}`" for v in col.values) if col.values else (f"id from `{col.vocab}`" if col.vocab else "")
             if col.min is not None or col.max is not None:
                 allowed = " ".join(x for x in (f"≥ {col.min:g}" if col.min is not None else "",
                                                f"≤ {col.max:g}" if col.max is not None else "") if x)
-            rows.append(f"<tr><td><code>{_e(col.name)}</code></td><td>{'yes' if col.required else ''}"
-                        f"{' (unique)' if col.unique else ''}</td><td>{_e(col.type)}</td><td>{_e(allowed)}</td>"
-                        f"<td>{_e(col.description)}</td></tr>")
-        parts.append("<table class=\"ketrev-table\"><thead><tr><th>column</th><th>required</th><th>type</th>"
-                     "<th>values</th><th>meaning</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n")
+            required = "yes" + (", unique" if col.unique else "") if col.required else ("unique" if col.unique else "")
+            rows.append([f"`{col.name}`", required, col.type, allowed or ("see meaning" if col.pattern else ""),
+                         col.description.replace("|", "\\|")])
+        parts.append(f"\n## `{t.file}`\n\n{t.description}\n\n" + table(["Column", "Required", "Type", "Values", "Meaning"], rows))
     return "\n".join(parts)
 
 
-def references_page(evidence: Evidence) -> str:
-    """Markdown page listing every included study of the selection, with its identifiers and record."""
-    studies = evidence.studies.sort_values(["first_author", "year", "title"])
-    items = []
-    for s in studies.itertuples():
-        links = []
-        if s.doi:
-            links.append(f'doi: <a href="https://doi.org/{_e(s.doi)}">{_e(s.doi)}</a>')
-        if s.pmid:
-            links.append(f'PMID: <a href="https://pubmed.ncbi.nlm.nih.gov/{_e(s.pmid)}/">{_e(s.pmid)}</a>')
-        if s.pmcid:
-            links.append(f"PMCID: {_e(s.pmcid)}")
-        links.append(f'<a href="{_e(s.source_url)}">record coded</a> ({_e(s.coded_from).replace("_", " ")})')
-        journal = f" <em>{_e(s.journal)}</em>." if s.journal else ""
-        author = f"<strong>{_e(s.first_author)}</strong> et al." if s.first_author else "[authors not shown in the record read]"
-        items.append(f'<li id="ref-{_e(s.study_id)}">{author} ({_e(s.year)}). '
-                     f"{_e(s.title)}.{journal} {' · '.join(links)} <code>{_e(s.study_id)}</code></li>")
-    return (f"# References\n\nThe {len(studies)} studies of inclusion set `{evidence.inclusion}`, generated from "
-            "`data/evidence/studies.csv`; each links the public record it was coded from.\n\n"
-            "<ol class=\"ketrev-references\">\n" + "\n".join(items) + "\n</ol>\n")
+def data_page(evidence: Evidence) -> str:
+    """The data chapter: the evidence base's numbers, computed, then the provenance notes of ``data/README.md``."""
+    studies = evidence.studies
+    labels = labels_for(evidence)
+    kinds = ", ".join(f"{n} {labels.value('evidence_type', k).lower()}"
+                      for k, n in studies["evidence_type"].value_counts().items())
+    window = int((studies["year"] <= 2021).sum())
+    screening = evidence.screening
+    rows = [
+        ["Included studies", f"{len(studies)} ({kinds})"],
+        ["Published up to 2021 (the review's window) / since", f"{window} / {len(studies) - window}"],
+        ["Molecular findings", f"{len(evidence.findings)} on {evidence.findings['molecule'].nunique()} molecules"],
+        ["Records screened / searches logged", f"{len(screening)} / {len(evidence.searches)}"],
+        ["Studies without author names in any record read (labelled by journal)",
+         str(int((studies["first_author"] == "").sum()))],
+        ["Studies traceable by their citation alone (no identifier)",
+         str(int(((studies['pmid'] == '') & (studies['pmcid'] == '') & (studies['doi'] == '')).sum()))],
+    ]
+    return ("# Data\n\nThe evidence base as this build read it (every inclusion set selects from it):\n\n"
+            + table(["What", "Number"], rows) + "\n```{include} ../data/README.md\n:start-line: 1\n```\n")
+
+
+def _reference(s: Any, label: str) -> str:
+    """One reference as Markdown: label, title, journal and citation, identifiers, record."""
+    title = s.title.strip().rstrip(".") if s.title else "Title not shown in the record read"
+    where = ": ".join(x for x in (md(s.volume), md(s.pages.replace("-", "–"))) if x)
+    cite = " ".join(x for x in (md(s.journal) and f"*{md(s.journal)}*", where) if x)
+    links = []
+    if s.doi:
+        links.append("doi: " + link(s.doi, f"https://doi.org/{s.doi}"))
+    if s.pmid:
+        links.append("PMID: " + link(s.pmid, f"https://pubmed.ncbi.nlm.nih.gov/{s.pmid}/"))
+    if s.pmcid:
+        links.append(f"PMCID: {md(s.pmcid)}")
+    links.append(link("record coded", s.source_url) + f" ({'abstract' if s.coded_from == 'abstract' else 'full text'})")
+    return (f"({'ref-' + s.study_id})=\n**{md(label)}**. {md(title)}. {cite + '. ' if cite else ''}"
+            f"{' · '.join(links)}\n")
+
+
+def references_page(evidence: Evidence, labels: pd.Series) -> str:
+    """Markdown page listing every study of the selection with its citation and records.
+
+    ``labels`` maps study ids to the labels readers see (:func:`ketrev.book.study_labels`).
+    """
+    order = sorted(evidence.studies.itertuples(), key=lambda s: (labels[s.study_id].casefold(), s.study_id))
+    items = "\n".join(_reference(s, labels[s.study_id]) for s in order)
+    return (f"# References\n\nThe {len(order)} studies of this book, from `data/evidence/studies.csv`; each links "
+            "the public record it was coded from. For a reference manager: "
+            f"{file_link('BibTeX', '../outputs/downloads/studies.bib')} · "
+            f"{file_link('RIS', '../outputs/downloads/studies.ris')}.\n\n" + items)
+
+
+def _bib_escape(text: str) -> str:
+    return re.sub(r"([{}\\&%$#_^~])", r"\\\1", " ".join(str(text).split()))
+
+
+def bibtex(studies: pd.DataFrame, /) -> str:
+    """The studies as BibTeX ``@article`` entries keyed by study id (fields a record showed only)."""
+    entries = []
+    for s in studies.sort_values("study_id").itertuples():
+        fields = {"author": s.first_author.rsplit(" ", 1)[0] + " and others" if s.first_author else "",
+                  "title": s.title, "journal": s.journal, "year": s.year, "volume": s.volume,
+                  "pages": s.pages.replace("-", "--"), "doi": s.doi, "pmid": s.pmid, "url": s.source_url}
+        body = ",\n".join(f"  {k} = {{{_bib_escape(v)}}}" for k, v in fields.items() if str(v))
+        entries.append(f"@article{{{s.study_id},\n{body}\n}}")
+    return "\n\n".join(entries) + "\n"
+
+
+def ris(studies: pd.DataFrame, /) -> str:
+    """The studies as RIS records (JOUR), for reference managers."""
+    records = []
+    for s in studies.sort_values("study_id").itertuples():
+        first, _, last = s.pages.partition("-")
+        tags = [("TY", "JOUR"), ("ID", s.study_id), ("AU", s.first_author), ("TI", s.title), ("JO", s.journal),
+                ("PY", s.year), ("VL", s.volume), ("SP", first), ("EP", last), ("DO", s.doi), ("AN", s.pmid),
+                ("UR", s.source_url)]
+        records.append("\n".join(f"{tag}  - {' '.join(str(v).split())}" for tag, v in tags if str(v)) + "\nER  - ")
+    return "\n\n".join(records) + "\n"
 
 
 def datapackage(data_dir: Path, files: list[str]) -> dict[str, Any]:
@@ -73,8 +161,7 @@ def datapackage(data_dir: Path, files: list[str]) -> dict[str, Any]:
     tables = {t.file: t for t in contract().values()}
     resources = []
     for rel in files:
-        path = data_dir / rel
-        raw = path.read_bytes()
+        raw = (data_dir / rel).read_bytes()
         resource: dict[str, Any] = {
             "name": Path(rel).stem, "path": Path(rel).name, "format": "csv", "mediatype": "text/csv",
             "encoding": "utf-8", "bytes": len(raw), "hash": f"sha256:{hashlib.sha256(raw).hexdigest()}",
@@ -92,40 +179,57 @@ def datapackage(data_dir: Path, files: list[str]) -> dict[str, Any]:
 
 
 def downloads_page(package: dict[str, Any]) -> str:
-    """Markdown page linking the data files and the data package."""
-    rows = "\n".join(
-        f'<tr><td><a href="../outputs/downloads/{_e(r["path"])}">{_e(r["path"])}</a></td><td>{_e(r.get("description", ""))}'
-        f'</td><td>{r["bytes"]:,}</td><td><code>{_e(r["hash"].removeprefix("sha256:"))}</code></td></tr>'
-        for r in package["resources"])
+    """Markdown page linking the data files, the data package and the reference lists."""
+    rows = [[file_link(r["path"], f"../outputs/downloads/{r['path']}"), r.get("description", ""), f"{r['bytes']:,}",
+             f"`{r['hash'].removeprefix('sha256:')[:16]}…`"] for r in package["resources"]]
+    rows += [[file_link(name, f"../outputs/downloads/{name}"), f"The included studies as {kind}", "", ""]
+             for name, kind in (("studies.bib", "BibTeX"), ("studies.ris", "RIS"))]
     return ("# Downloads\n\nThe data behind this book, as read by the build. "
-            '<a href="../outputs/downloads/datapackage.json">datapackage.json</a> describes them as a '
+            f"{file_link('datapackage.json', '../outputs/downloads/datapackage.json')} describes them as a "
             "[Frictionless Data Package](https://specs.frictionlessdata.io/data-package/) with a schema and a "
-            "sha256 checksum per file.\n\n<table class=\"ketrev-table\"><thead><tr><th>file</th><th>content</th>"
-            "<th>bytes</th><th>sha256</th></tr></thead><tbody>\n" + rows + "\n</tbody></table>\n")
+            "sha256 checksum per file (the first 16 digits are shown).\n\n"
+            + table(["File", "Content", "Bytes", "sha256"], rows))
+
+
+def _he(value: Any) -> str:
+    """Text from data as HTML inside a ``{raw} html`` block: escaped, on one line, no backtick."""
+    return html.escape(" ".join(str(value).split())).replace("`", "&#96;")
 
 
 def audit_page(records: list[dict[str, Any]], titles: dict[str, str]) -> str:
-    """Markdown page listing every published figure and table with its source cell and data files."""
+    """Page listing every figure and table with the code cell that made it and its files.
+
+    A raw HTML table (one anchor per row, so each figure's audit entry can be linked);
+    every value in it is escaped text.
+    """
     rows = []
     for r in records:
-        files = " ".join(f'<a href="../{_e(f)}">{_e(Path(f).name)}</a>' for f in r["files"])
-        source = (f'<a href="../notebooks/{_e(r["notebook"])}.html#{_e(r["anchor"])}">'
-                  f'{_e(titles.get(r["notebook"], r["notebook"]))}</a>, cell <code>{_e(r.get("cell_id", "?"))}</code>')
-        rows.append(f'<tr id="{_e(r["anchor"])}"><td><code>{_e(r["name"])}</code></td><td>{_e(r["kind"])}</td>'
-                    f"<td>{_e(r['caption'])}</td><td>{source}</td><td>{files}</td><td>{r['n_studies']}</td></tr>")
+        files = " · ".join(f'<a href="../{_he(f)}">{_he(Path(f).suffix[1:].upper())}</a>' for f in r["files"])
+        chapter = titles.get(r["notebook"], r["notebook"])
+        where = f"{_he(chapter)} › {_he(r['section'])}" if r.get("section") else _he(chapter)
+        source = f'<a href="../notebooks/{_he(r["notebook"])}.html#cell-{_he(r["name"])}">{where}</a>'
+        rows.append(f'<tr id="{_he(r["anchor"])}"><td><code>{_he(r["name"])}</code></td><td>{_he(r["kind"])}</td>'
+                    f"<td>{_he(r['caption'])}</td><td>{source}</td><td>{files}</td><td>{r['n_studies']}</td></tr>")
     first = records[0] if records else {}
-    return ("# Audit\n\nEvery figure and table of this book, the notebook cell that made it and the files it "
-            "wrote. The full record — input checksums, study ids, versions — is in "
-            '<a href="../outputs/manifest.json">manifest.json</a>.\n\n'
-            f"Inclusion set `{_e(first.get('inclusion', ''))}` · data sha256 `{_e(first.get('data_sha256', '')[:16])}` · "
-            f"ketrev {_e(first.get('ketrev_version', ''))} · commit `{_e(first.get('git_commit', ''))}`\n\n"
-            "<table class=\"ketrev-table\"><thead><tr><th>name</th><th>kind</th><th>caption</th><th>source cell</th>"
-            "<th>data</th><th>studies</th></tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n")
+    body = ('<div class="ketrev-scroll" tabindex="0" role="region" aria-label="Figures and tables of this book">'
+            '<table class="ketrev-table ketrev-stack"><thead><tr><th>Name</th><th>Kind</th><th>Caption</th><th>Made by</th>'
+            "<th>Files</th><th>Studies</th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
+    assert "```" not in body  # escaped: data cannot close the fence
+    return ("# Audit\n\nEvery figure and table of this book, the code cell that made it (chapter › section, as the "
+            "book shows it) and the files it wrote, data first. The full record — input checksums, study ids, "
+            f"versions — is in {file_link('manifest.json', '../outputs/manifest.json')}.\n\n"
+            # a set name, checksums, a version and a commit: checked names and hex, written as code
+            f"Inclusion set `{first.get('inclusion', '')}` · data sha256 `{first.get('data_sha256', '')[:16]}` · "
+            f"ketrev {first.get('ketrev_version', '')} · commit `{first.get('git_commit', '')[:12]}`\n\n"
+            f"```{{raw}} html\n{body}\n```\n")
 
 
-def write_json(path: Path, obj: Any) -> None:
-    """Write JSON deterministically (sorted keys, final newline)."""
-    path.write_text(json.dumps(obj, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+def summary_rules_page() -> str:
+    """The rule of the summary of findings' sentence, as a table (included by the methods page)."""
+    from ketrev.summary import verdict_rules
+
+    rules = verdict_rules()
+    return table(["When", "The sentence says"], [[w, s] for w, s in zip(rules["when"], rules["sentence"])])
 
 
 def comparisons_page(data_dir: Path) -> str:
@@ -135,33 +239,34 @@ def comparisons_page(data_dir: Path) -> str:
     from ketrev.inclusion import DEFAULT, list_inclusion_sets, load_inclusion, select
 
     evidence = load_evidence(data_dir)
+    labels = labels_for(evidence)
     base = select(evidence, load_inclusion(data_dir, DEFAULT))
     parts = [f"# Inclusion sets compared\n\nEach named inclusion set of `data/inclusion/` against the default set "
-             f"`{DEFAULT}` ({len(base.studies)} studies): the studies it leaves out, and every molecule whose "
-             "number of studies, majority direction or significance (Holm-adjusted sign test) changes. Build the "
-             "book for a set with `ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n"]
+             f"({len(base.studies)} studies): the studies it leaves out or adds, and every molecule whose number of "
+             "studies, majority direction or significance (Holm-adjusted sign test) changes. Build the book for a set "
+             "with `ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n"]
     for name in list_inclusion_sets(data_dir):
         if name == DEFAULT:
             continue
         inclusion = load_inclusion(data_dir, name)
         other = select(evidence, inclusion)
         only_base, only_other, changed = compare_sets(base, other)
-        changed["changed"] = changed["changed"].replace({"only in a": f"only in {DEFAULT}", "only in b": "only here"})
-        changed[["majority_a", "majority_b"]] = changed[["majority_a", "majority_b"]].fillna("–")
-        rows = "\n".join(
-            f"<tr><td><code>{_e(r.molecule)}</code></td><td>{_e(_int(r.n_studies_a))} → {_e(_int(r.n_studies_b))}</td>"
-            f"<td>{_e(_int(r.n_increase_a))}/{_e(_int(r.n_decrease_a))} → {_e(_int(r.n_increase_b))}/"
-            f"{_e(_int(r.n_decrease_b))}</td><td>{_e(r.majority_a)} → {_e(r.majority_b)}</td>"
-            f"<td>{_e(r.changed)}</td></tr>" for r in changed.itertuples())
-        parts.append(
-            f"\n## `{_e(name)}`: {_e(inclusion.title)}\n\n{_e(inclusion.description)} {len(other.studies)} studies; "
-            f"{len(only_base)} of the default set are left out"
-            + (f" ({', '.join(f'<code>{_e(s)}</code>' for s in only_base)})" if only_base else "")
-            + (f"; {len(only_other)} are not in the default set" if only_other else "") + ".\n\n"
-            + ("<table class=\"ketrev-table\"><thead><tr><th>molecule</th><th>studies</th><th>up/down</th>"
-               "<th>majority</th><th>what changes</th></tr></thead><tbody>\n" + rows + "\n</tbody></table>\n"
-               if rows else "No molecule changes.\n"))
+        rows = [[md(labels.value("molecule", r.molecule)), f"{_int(r.n_studies_a)} → {_int(r.n_studies_b)}",
+                 f"{_int(r.n_increase_a)} / {_int(r.n_decrease_a)} → {_int(r.n_increase_b)} / {_int(r.n_decrease_b)}",
+                 f"{labels.value('direction', r.majority_a) if pd.notna(r.majority_a) else '–'} → "
+                 f"{labels.value('direction', r.majority_b) if pd.notna(r.majority_b) else '–'}",
+                 md(_changes(r.changed, name))] for r in changed.itertuples()]
+        moved = [f"{len(only_base)} of the default set left out" if only_base else "",
+                 f"{len(only_other)} added" if only_other else ""]
+        parts.append(f"\n## {md(inclusion.title)}\n\nInclusion set `{name}`: {md(inclusion.description)} "
+                     f"{len(other.studies)} studies ({'; '.join(m for m in moved if m) or 'the same studies'}).\n\n"
+                     + (table(["Molecule", "Studies", "Increase / decrease", "Majority", "What changes"], rows)
+                        if rows else "No molecule changes.\n"))
     return "\n".join(parts)
+
+
+def _changes(changed: str, name: str) -> str:
+    return changed.replace("only in a", "only in the default set").replace("only in b", f"only in {name}")
 
 
 def _int(value: Any) -> str:

@@ -83,12 +83,14 @@ def read_tree(folder: Path, pattern: str = "**/*") -> dict[str, bytes]:
             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
 
 
-def sync_tree(files: dict[str, bytes], root: Path, *, keep: tuple[str, ...] = ()) -> None:
+def sync_tree(files: dict[str, bytes], root: Path, *, keep: tuple[str, ...] = ()) -> set[str]:
     """Make ``root`` hold exactly ``files``, rewriting only what differs (mtimes of the rest stay).
 
-    Top-level entries named in ``keep`` are left alone.
+    Top-level entries named in ``keep`` are left alone. Returns the relative paths written
+    or removed.
     """
     root.mkdir(parents=True, exist_ok=True)
+    changed = set()
     for rel, content in files.items():
         path = root / rel
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
@@ -97,14 +99,17 @@ def sync_tree(files: dict[str, bytes], root: Path, *, keep: tuple[str, ...] = ()
         tmp = path.with_name(f".{path.name}.tmp")
         tmp.write_bytes(content)
         os.replace(tmp, path)
+        changed.add(rel)
     for path in sorted(root.rglob("*"), reverse=True):
         rel = path.relative_to(root)
         if rel.parts[0] in keep:
             continue
         if path.is_file() and rel.as_posix() not in files:
             path.unlink()
+            changed.add(rel.as_posix())
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
+    return changed
 
 
 def snapshot(layout: Layout, inclusion: str) -> Inputs:
@@ -297,8 +302,10 @@ def build_book(root: Path, *, data_dir: Path | None = None, inclusion: str = DEF
             report("  up to date book")
             return runs
         source = layout.source(inclusion)
-        assemble(layout, inputs, evidence, static, source)
-        html = jupyter_book(source, key, layout.logs(inclusion), executor=executor, report=report)
+        changed = assemble(layout, inputs, evidence, static, source)
+        # Sphinx rebuilds changed pages by itself, but not changed static files or configuration.
+        fresh = any(not rel.startswith("_outputs/") and not rel.endswith((".md", ".ipynb")) for rel in changed)
+        html = jupyter_book(source, key, layout.logs(inclusion), executor=executor, fresh=fresh, report=report)
         for target in stale:
             publish_html(html, source, target, key, inclusion=inclusion, version=version,
                          data_sha256=evidence.data_checksum)

@@ -22,6 +22,7 @@ import pandas as pd
 
 from ketrev import __version__
 from ketrev.evidence import Evidence
+from ketrev.views import labels_for, reader_view, render_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,31 +67,46 @@ class Publisher:
 
     def __post_init__(self) -> None:
         self.output_dir = Path(self.output_dir)
+        self.labels = labels_for(self.evidence)
         self._manifest = self.output_dir / "manifest" / f"{self.notebook}.json"
         self._manifest.parent.mkdir(parents=True, exist_ok=True)
         self._manifest.write_text("[]\n")  # a re-run starts the notebook's record afresh
 
-    def figure(self, fig: Figure, name: str, caption: str, *, studies: pd.Series | list[str]) -> Any:
-        """Save ``fig`` as ``outputs/figures/NAME.{svg,png}``, record it and return it for display."""
+    def figure(self, fig: Figure, name: str, caption: str, *, data: pd.DataFrame, studies: pd.Series | list[str]) -> Any:
+        """Save ``fig`` as ``outputs/figures/NAME.{svg,png}`` and the table it draws as
+        ``outputs/tables/NAME.csv``; record both and return the figure for display."""
         from ketrev.figures import save_figure
 
+        csv = self._save_table(data, name)
         paths = save_figure(fig, self.output_dir / "outputs" / "figures" / name)
         png = base64.b64encode(paths[1].read_bytes()).decode()
-        body = (f'<img src="data:image/png;base64,{png}" alt="{html.escape(caption)}" '
-                f'style="max-width:100%;height:auto">')
-        return self._publish("figure", name, caption, studies, paths, body)
+        body = f'<img src="data:image/png;base64,{png}" alt="{html.escape(caption)}" class="ketrev-image">'
+        return self._publish("figure", name, caption, studies, [csv, *paths], body)
 
     def table(self, table: pd.DataFrame, name: str, caption: str, *, studies: pd.Series | list[str],
-              decimals: int = 3) -> Any:
-        """Save ``table`` as ``outputs/tables/NAME.csv``, record it and return it for display."""
+              columns: list[str] | None = None, fold: pd.Series | None = None, fold_label: str = "") -> Any:
+        """Save ``table`` as ``outputs/tables/NAME.csv``, record it and return its reader view for display.
+
+        ``columns`` are the data columns a reader needs (the CSV keeps all of them); rows
+        where ``fold`` is true are shown folded under ``fold_label`` (e.g. the molecules
+        measured in one study only).
+        """
+        csv = self._save_table(table, name)
+        view = reader_view(table, self.labels, columns=columns)
+        folded = fold.to_numpy(dtype=bool) if fold is not None else None
+        if folded is None or not folded.any():
+            body = render_table(view, label=caption)
+        else:
+            body = (render_table(view[~folded], label=caption)
+                    + f'<details class="ketrev-fold"><summary>{html.escape(fold_label)}</summary>'
+                    + render_table(view[folded], label=fold_label) + "</details>")
+        return self._publish("table", name, caption, studies, [csv], body)
+
+    def _save_table(self, table: pd.DataFrame, name: str) -> Path:
         path = self.output_dir / "outputs" / "tables" / f"{name}.csv"
         path.parent.mkdir(parents=True, exist_ok=True)
         table.to_csv(path, index=False, lineterminator="\n")
-        body = (f'<div class="ketrev-scroll" style="overflow-x:auto" tabindex="0" role="region" '
-                f'aria-label="{html.escape(caption)}">'
-                + table.to_html(index=False, escape=True, na_rep="", float_format=lambda x: f"{x:.{decimals}f}",
-                                classes="ketrev-table", border=0) + "</div>")
-        return self._publish("table", name, caption, studies, [path], body)
+        return path
 
     def _publish(self, kind: str, name: str, caption: str, studies: Any, paths: list[Path], body: str) -> Any:
         from IPython.display import HTML  # only notebooks display; the library does not need IPython
@@ -106,13 +122,17 @@ class Publisher:
         }
         self.records = [r for r in self.records if r["name"] != name] + [record]
         self._manifest.write_text(json.dumps(self.records, indent=1) + "\n")
-        links = " · ".join(f'<a href="../{f}">{html.escape(Path(f).suffix[1:].upper())}</a>' for f in files)
-        note = (f'<p class="ketrev-source">Source: notebook <code>{self.notebook}</code>, this cell · '
-                f'data: {links} · <a href="../book/audit.html#{record["anchor"]}">audit entry</a> · '
-                f'inclusion set <code>{html.escape(record["inclusion"])}</code></p>')
-        outer, inner = ("figure", "figcaption") if kind == "figure" else ("div", "p")
-        block = (f'<{outer} id="{record["anchor"]}" class="ketrev-{kind}">{body}'
-                 f'<{inner} class="ketrev-caption">{html.escape(caption)}</{inner}>{note}</{outer}>')
+        data = f'<a href="../{files[0]}">data (CSV)</a>'
+        images = "".join(f' · <a href="../{f}">{Path(f).suffix[1:].upper()}</a>' for f in files[1:])
+        note = (f'<p class="ketrev-source">{data}{images} · made by <a href="#cell-{html.escape(name)}">this code cell</a>'
+                f' · <a href="../book/audit.html#{record["anchor"]}">audit entry</a></p>')
+        if kind == "figure":  # a figure's caption goes under it, a table's above it
+            inside = f'{body}<figcaption class="ketrev-caption">{html.escape(caption)}</figcaption>{note}'
+            block = f'<figure id="{record["anchor"]}" class="ketrev-figure">{inside}</figure>'
+        else:
+            inside = f'<p class="ketrev-caption">{html.escape(caption)}</p>{body}{note}'
+            block = f'<div id="{record["anchor"]}" class="ketrev-table-block">{inside}</div>'
+
         return HTML(block)
 
 

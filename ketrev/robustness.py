@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -23,6 +23,7 @@ from ketrev.tabulate import MIN_STUDIES, RULES, study_directions
 __all__ = [
     "CHOICES",
     "MIN_STUDIES",
+    "active_choices",
     "choices_table",
     "highlighted",
     "leave_one_out",
@@ -38,6 +39,7 @@ class Choice:
     """One option of one inclusion decision: a name and the test a study must pass."""
 
     option: str
+    keeps: str = "Every study"
     column: str | None = None
     values: tuple | None = None
     year_min: int | None = None
@@ -56,20 +58,45 @@ class Choice:
 
 #: The inclusion decisions and their reasonable options; the first option of each is "all".
 CHOICES: dict[str, list[Choice]] = {
-    "evidence": [Choice("all"), Choice("preclinical", "evidence_type", ("cell_culture", "animal")),
-                 Choice("clinical", "evidence_type", ("human",))],
-    "species": [Choice("all"), Choice("rat", "species", ("rat",)), Choice("mouse", "species", ("mouse",)),
-                Choice("human", "species", ("human",))],
-    "form": [Choice("all"), Choice("racemic only", "ketamine_form", ("racemic",))],
-    "model": [Choice("all"), Choice("stress models", "stress_model", ("yes",)),
-              Choice("no stress model", "stress_model", ("no",))],
-    "effect": [Choice("all"), Choice("effect reported", "antidepressant_effect", ("yes",))],
-    "source": [Choice("all"), Choice("full text only", "coded_from", ("full_text",))],
-    "window": [Choice("all"), Choice("up to 2015", year_max=2015), Choice("2016 on", year_min=2016)],
+    "evidence": [Choice("all"), Choice("preclinical", "Cell-culture and animal studies", "evidence_type",
+                                       ("cell_culture", "animal")),
+                 Choice("clinical", "Clinical studies", "evidence_type", ("human",))],
+    "species": [Choice("all"), Choice("rat", "Studies in rats", "species", ("rat",)),
+                Choice("mouse", "Studies in mice", "species", ("mouse",)),
+                Choice("human", "Studies in people", "species", ("human",))],
+    "form": [Choice("all"), Choice("racemic only", "Racemic ketamine only", "ketamine_form", ("racemic",))],
+    "model": [Choice("all"), Choice("stress models", "Animal stress models", "stress_model", ("yes",)),
+              Choice("no stress model", "No stress model (naive animals, strains, cells, patients)", "stress_model",
+                     ("no",))],
+    "effect": [Choice("all"), Choice("effect reported", "Studies reporting an antidepressant(-like) effect",
+                                     "antidepressant_effect", ("yes",))],
+    "source": [Choice("all"), Choice("full text only", "Studies coded from the full text", "coded_from",
+                                     ("full_text",))],
+    "window": [Choice("all"), Choice("up to 2015", "Published up to 2015", year_max=2015),
+               Choice("2016 on", "Published in 2016 or later", year_min=2016)],
 }
 
 
-def specifications(rules: tuple[str, ...] = tuple(RULES)) -> pd.DataFrame:
+def _with_stress_model(evidence: Evidence) -> pd.DataFrame:
+    return evidence.studies.merge(evidence.models[["model", "stress_model"]], on="model", how="left")
+
+
+def active_choices(evidence: Evidence | None = None, /) -> dict[str, list[Choice]]:
+    """The decisions and options that select something in ``evidence`` (all of them without it).
+
+    An option that keeps no study (e.g. "full text only" while every study was coded from
+    its abstract) would only add empty specifications: it is left out, and a decision left
+    with nothing but "all" is left out with it (:func:`choices_table` says so).
+    """
+    if evidence is None:
+        return CHOICES
+    studies = _with_stress_model(evidence)
+    kept = {name: [c for c in options if (c.column is None and c.year_min is None and c.year_max is None)
+                   or c.mask(studies).any()] for name, options in CHOICES.items()}
+    return {name: options for name, options in kept.items() if len(options) > 1}
+
+
+def specifications(choices: dict[str, list[Choice]] | None = None, rules: tuple[str, ...] = tuple(RULES)) -> pd.DataFrame:
     """Every combination of the inclusion choices and per-study rules, one row each.
 
     Returns
@@ -77,18 +104,24 @@ def specifications(rules: tuple[str, ...] = tuple(RULES)) -> pd.DataFrame:
     DataFrame
         ``spec_id`` then one column per decision (the option's name) and ``rule``.
     """
+    choices = CHOICES if choices is None else choices
     rows = [(*(c.option for c in combo), rule)
-            for combo in itertools.product(*CHOICES.values()) for rule in rules]
-    table = pd.DataFrame(rows, columns=[*CHOICES, "rule"])
+            for combo in itertools.product(*choices.values()) for rule in rules]
+    table = pd.DataFrame(rows, columns=[*choices, "rule"])
     table.insert(0, "spec_id", range(len(table)))
     return table
+
+
+def _decisions(specs: pd.DataFrame) -> list[str]:
+    """The decision columns of a specifications (or runs) table."""
+    return [c for c in specs.columns if c in CHOICES]
 
 
 def _inclusion_matrix(studies: pd.DataFrame, specs: pd.DataFrame) -> np.ndarray:
     """Boolean specifications × studies: which studies each specification keeps."""
     keep = np.ones((len(specs), len(studies)), dtype=bool)
-    for dimension, options in CHOICES.items():
-        masks = {c.option: c.mask(studies) for c in options}
+    for dimension in _decisions(specs):
+        masks = {c.option: c.mask(studies) for c in CHOICES[dimension]}
         keep &= np.stack([masks[o] for o in specs[dimension]])
     return keep
 
@@ -129,7 +162,8 @@ def multiverse(evidence: Evidence, /, *, by: Literal["molecule", "family"] = "mo
         A result with fewer studies with a direction (increase or decrease) is marked
         ``evaluable = False`` and kept, not hidden.
     specs
-        Specifications (default: :func:`specifications`).
+        Specifications (default: :func:`specifications` of the :func:`active_choices` of
+        ``evidence``).
 
     Returns
     -------
@@ -144,8 +178,8 @@ def multiverse(evidence: Evidence, /, *, by: Literal["molecule", "family"] = "mo
     Specification-curve / multiverse analysis of inclusion decisions: Simonsohn, Simmons &
     Nelson, Nat Hum Behav 2020;4:1208-14; Voracek, Kossmeier, Tran, Front Psychol 2019;10:2149.
     """
-    specs = specifications() if specs is None else specs
-    studies = evidence.studies.merge(evidence.models[["model", "stress_model"]], on="model", how="left")
+    specs = specifications(active_choices(evidence)) if specs is None else specs
+    studies = _with_stress_model(evidence)
     keep = _inclusion_matrix(studies, specs).astype(np.int32)
     long = evidence.findings_long()
     parts = []
@@ -206,11 +240,12 @@ def robustness_summary(runs: pd.DataFrame, loo: pd.DataFrame, /, *, by: str = "m
         ``n_empty`` (no study of the unit in the specification),
         ``share_majority_holds`` and ``share_significant`` (of the evaluable ones),
         ``proportion_min``, ``proportion_max``, ``loo_share_majority_holds``
-        (leave-one-study-out), sorted from most to least robust.
+        (leave-one-study-out), ``robustness`` (the same in words), sorted from most to
+        least robust.
     """
     if runs.empty:  # no findings in the selection: nothing to rank
         return pd.DataFrame(columns=[by, *_SUMMARY_COLUMNS])
-    reference = runs[(runs[list(CHOICES)] == "all").all(axis=1) & (runs["rule"] == "majority")].set_index(by)
+    reference = runs[(runs[_decisions(runs)] == "all").all(axis=1) & (runs["rule"] == "majority")].set_index(by)
     reference = reference[~reference.index.duplicated()]
     sign = np.sign(reference["proportion_increase"] - 0.5)
     direction = sign.map({1.0: "increase", -1.0: "decrease", 0.0: "tie"}).fillna("none")
@@ -240,34 +275,47 @@ def robustness_summary(runs: pd.DataFrame, loo: pd.DataFrame, /, *, by: str = "m
     out = out.reset_index().sort_values(
         ["share_majority_holds", "loo_share_majority_holds", "share_significant", "reference_studies"],
         ascending=False, na_position="last", ignore_index=True)
+    out["robustness"] = [_in_words(r) for r in out.itertuples()]
     return out
+
+
+#: A direction that holds in at least this share of evaluable specifications is "robust".
+ROBUST_SHARE = 0.9
+
+
+def _in_words(row: Any) -> str:
+    """One unit's robustness as a reader would say it."""
+    if row.n_evaluable == 0 or row.reference_direction not in ("increase", "decrease"):
+        return "Not assessable: too few studies with a direction in every specification"
+    loo_ok = pd.isna(row.loo_share_majority_holds) or row.loo_share_majority_holds >= ROBUST_SHARE
+    kind = ("Robust" if row.share_majority_holds >= ROBUST_SHARE and loo_ok else
+            "Sensitive to inclusion choices" if row.share_majority_holds < ROBUST_SHARE else "Depends on single studies")
+    loo = "" if pd.isna(row.loo_share_majority_holds) else (
+        f", and in {row.loo_share_majority_holds:.0%} of the analyses leaving one study out")
+    return (f"{kind}: the {row.reference_direction} holds in {row.share_majority_holds:.0%} of "
+            f"{row.n_evaluable} evaluable specifications{loo}")
 
 
 _SUMMARY_COLUMNS = ["reference_direction", "reference_studies", "n_specifications", "n_evaluable", "n_too_few", "n_empty",
                     "share_majority_holds", "share_significant", "proportion_min", "proportion_max",
-                    "loo_share_majority_holds"]
+                    "loo_share_majority_holds", "robustness"]
 
 
-def choices_table() -> pd.DataFrame:
+def choices_table(evidence: Evidence | None = None, /) -> pd.DataFrame:
     """The inclusion decisions and their options, as a table for the reader.
 
     Returns
     -------
     DataFrame
-        ``decision``, ``option``, ``keeps`` (the studies the option keeps).
+        ``decision``, ``option``, ``keeps`` (the studies the option keeps, in words),
+        ``used`` (False for an option left out of the multiverse of ``evidence`` because it
+        selects no study).
     """
-    rows = []
-    for decision, options in CHOICES.items():
-        for c in options:
-            if c.column is not None:
-                keeps = f"{c.column} in {', '.join(map(str, c.values))}"
-            elif c.year_min is not None or c.year_max is not None:
-                keeps = f"year {'≥ ' + str(c.year_min) if c.year_min else '≤ ' + str(c.year_max)}"
-            else:
-                keeps = "every study"
-            rows.append((decision, c.option, keeps))
-    rows += [("rule", rule, text) for rule, text in RULES.items()]
-    return pd.DataFrame(rows, columns=["decision", "option", "keeps"])
+    active = active_choices(evidence)
+    rows = [(decision, c.option, c.keeps, any(c.option == a.option for a in active.get(decision, [])))
+            for decision, options in CHOICES.items() for c in options]
+    rows += [("rule", rule, text, True) for rule, text in RULES.items()]
+    return pd.DataFrame(rows, columns=["decision", "option", "keeps", "used"])
 
 
 def highlighted(summary: pd.DataFrame, molecules: pd.DataFrame, /, *, min_evaluable: int = 10) -> list[str]:

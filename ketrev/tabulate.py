@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import pandas as pd
 
-__all__ = ["MIN_STUDIES", "RULES", "characteristics", "direction_counts", "measured_in_at_least", "molecule_counts",
-           "study_directions"]
+__all__ = [
+    "MIN_STUDIES",
+    "RULES",
+    "characteristics",
+    "direction_counts",
+    "measured_in_at_least",
+    "molecule_counts",
+    "natural_key",
+    "study_directions",
+]
 
 Rule = Literal["majority", "unanimous"]
 
@@ -22,6 +31,22 @@ RULES: dict[str, str] = {
                  "any disagreement counts as mixed.",
 }
 DIRECTIONS = ["increase", "decrease", "no_change", "mixed"]
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(values: pd.Series) -> pd.Series:
+    """Sort key: text case-insensitive with runs of digits compared as numbers (mir_29b before mir_206);
+    numbers as they are.
+
+    Examples
+    --------
+    >>> pd.Series(["mir_206", "MiR_29b", "akt"]).sort_values(key=natural_key).tolist()
+    ['akt', 'MiR_29b', 'mir_206']
+    """
+    if values.dtype != object and not pd.api.types.is_string_dtype(values):
+        return values
+    return values.astype(str).map(lambda s: tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())
+                                                  for p in _DIGITS.split(s) if p))
 
 
 def characteristics(studies: pd.DataFrame, /, *, by: str | list[str]) -> pd.DataFrame:
@@ -44,7 +69,8 @@ def characteristics(studies: pd.DataFrame, /, *, by: str | list[str]) -> pd.Data
     keys = [by] if isinstance(by, str) else list(by)
     out = studies.groupby(keys, dropna=False).size().rename("n_studies").reset_index()
     out["percent"] = (100 * out["n_studies"] / len(studies)).round(2)
-    return out.sort_values(["n_studies", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True)
+    return out.sort_values(["n_studies", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True,
+                           key=natural_key)
 
 
 def molecule_counts(long: pd.DataFrame, /, *, by: Literal["molecule", "family"] = "molecule") -> pd.DataFrame:
@@ -66,7 +92,8 @@ def molecule_counts(long: pd.DataFrame, /, *, by: Literal["molecule", "family"] 
     keys = ["molecule", "label", "family"] if by == "molecule" else ["family"]
     out = (long.groupby(keys).agg(n_studies=("study_id", "nunique"), n_findings=("study_id", "size"))
            .reset_index())
-    return out.sort_values(["n_studies", "n_findings", keys[0]], ascending=[False, False, True], ignore_index=True)
+    return out.sort_values(["n_studies", "n_findings", keys[0]], ascending=[False, False, True], ignore_index=True,
+                           key=natural_key)
 
 
 def study_directions(
@@ -140,7 +167,8 @@ def direction_counts(directions: pd.DataFrame, /, *, by: str | list[str] = "mole
     table.insert(0, "n_studies", table.sum(axis=1))
     out = table.reset_index()
     out.columns.name = None
-    return out.sort_values(["n_studies", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True)
+    return out.sort_values(["n_studies", *keys], ascending=[False, *[True] * len(keys)], ignore_index=True,
+                           key=natural_key)
 
 
 def _count_by(frame: pd.DataFrame, keys: list[str], directions: list[str]) -> pd.DataFrame:

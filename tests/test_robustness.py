@@ -9,6 +9,7 @@ from ketrev.evidence import Evidence
 from ketrev.robustness import (
     CHOICES,
     _statistics,
+    active_choices,
     choices_table,
     leave_one_out,
     multiverse,
@@ -68,12 +69,22 @@ def test_single_study_fails_leave_one_out_and_the_threshold(known):
 
 def test_counts_match_a_direct_selection(known):
     runs = multiverse(known)
+    others = [c for c in runs.columns if c in CHOICES and c not in ("species", "window")]
     rats_up_to_2015 = runs[(runs["species"] == "rat") & (runs["window"] == "up to 2015") & (runs["rule"] == "majority")
-                           & (runs["evidence"] == "all") & (runs["form"] == "all") & (runs["model"] == "all")
-                           & (runs["effect"] == "all") & (runs["source"] == "all")].set_index("molecule")
+                           & (runs[others] == "all").all(axis=1)].set_index("molecule")
     # rats are s0, s2, s4, s6; up to 2015 keeps s0..s5 -> s0, s2, s4
     assert rats_up_to_2015.loc["bdnf", "n_increase"] == 3
     assert rats_up_to_2015.loc["erk", ["n_increase", "n_decrease"]].tolist() == [2, 1]
+
+
+def test_options_that_select_no_study_are_left_out(known):
+    # every study is an animal study coded from its abstract: no clinical, human or full-text option
+    runs = multiverse(known)
+    assert "source" not in runs.columns and "clinical" not in set(runs["evidence"])
+    assert runs.attrs["n_specifications"] == len(specifications(active_choices(known)))
+    table = choices_table(known).set_index(["decision", "option"])
+    assert not table.loc[("source", "full text only"), "used"] and table.loc[("species", "rat"), "used"]
+    assert runs.groupby("spec_id")["n_studies"].max().min() > 0  # no specification is empty
 
 
 @pytest.mark.parametrize("threshold", [1, 3, 5])

@@ -1,0 +1,175 @@
+"""Reader views: the table a reader sees, made by one function from a data table.
+
+A data table has ids, snake_case columns and full precision, and is what the CSV download
+keeps. Its reader view has words: column names and vocabulary ids become their labels
+(``labels.yml`` and the vocabularies), numbers are formatted once (percentages with a %
+sign, p-values to two significant digits), an empty cell says "not reported", and text
+sorts naturally (miR-29b before miR-206). :func:`render_table` turns a view into HTML in
+which every cell is escaped text.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from ketrev.evidence import Evidence
+from ketrev.tabulate import natural_key
+
+__all__ = ["COMBINED", "Labels", "format_p", "format_share", "labels_for", "natural_key", "reader_view", "render_table"]
+
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Words for column names (``columns``) and for the ids of each vocabulary column (``values``)."""
+
+    columns: dict[str, str]
+    values: dict[str, dict[str, str]]
+    shares: frozenset[str]
+    pvalues: frozenset[str]
+    missing: str
+
+    def value(self, column: str, value: Any) -> str:
+        """The label of one id (the id itself when it has none)."""
+        return self.values.get(column, {}).get(str(value), str(value))
+
+    def column(self, name: str) -> str:
+        """The header of one column."""
+        return self.columns.get(name, name.replace("_", " ").capitalize())
+
+
+@cache
+def _base() -> dict[str, Any]:
+    return yaml.safe_load(resources.files("ketrev").joinpath("labels.yml").read_text(encoding="utf-8"))
+
+
+def labels_for(evidence: Evidence) -> Labels:
+    """The labels of ``labels.yml`` plus the model and molecule labels of the evidence's vocabularies."""
+    base = _base()
+    values = {k: dict(v) for k, v in base["values"].items()}
+    values["model"] = dict(zip(evidence.models["model"], evidence.models["label"]))
+    values["molecule"] = dict(zip(evidence.molecules["molecule"], evidence.molecules["label"]))
+    return Labels(base["columns"], values, frozenset(base["shares"]), frozenset(base["pvalues"]), base["missing"])
+
+
+def format_share(x: float) -> str:
+    """A share from 0 to 1 as a whole percentage: ``0.833`` → ``83%``; missing → ``–``."""
+    return "–" if pd.isna(x) else f"{100 * x:.0f}%"
+
+
+def format_p(p: float) -> str:
+    """A p-value to two significant digits, without padding: ``0.00712`` → ``0.0071``, ``1.0`` → ``1``.
+
+    Examples
+    --------
+    >>> [format_p(p) for p in (0.00712, 0.21875, 1.0, 0.05, 3e-07)]
+    ['0.0071', '0.22', '1', '0.05', '<0.0001']
+    """
+    if pd.isna(p):
+        return "–"
+    if p < 1e-4:
+        return "<0.0001"
+    return np.format_float_positional(float(p), precision=2, unique=True, fractional=False, trim="-")
+
+
+def _proportion(frame: pd.DataFrame) -> pd.Series:
+    low, high = frame.get("ci_low"), frame.get("ci_high")
+    out = frame["proportion_increase"].map(format_share)
+    if low is not None and high is not None:
+        ci = [f" ({format_share(a)[:-1]}–{format_share(b)})" if pd.notna(a) else "" for a, b in zip(low, high)]
+        out = out + ci
+    return out
+
+
+def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    return frame[columns].astype(int).astype(str).agg(" / ".join, axis=1)
+
+
+#: Reader columns made of several data columns: name → (header, how).
+COMBINED = {
+    "studies_by_evidence": ("Studies (cell culture / animal / clinical)",
+                            lambda t: t["n_studies"].astype(str) + " (" + _joined(t, ["n_cell_culture", "n_animal",
+                                                                                     "n_human"]) + ")"),
+    "votes": ("Increase / decrease / no change", lambda t: _joined(t, ["n_increase", "n_decrease", "n_no_change"])),
+    "votes_mixed": ("Increase / decrease / no change / mixed",
+                    lambda t: _joined(t, ["n_increase", "n_decrease", "n_no_change", "n_mixed"])),
+}
+
+
+def reader_view(table: pd.DataFrame, labels: Labels, /, *, columns: list[str] | None = None) -> pd.DataFrame:
+    """The reader's view of a data table: words for headers and ids, formatted numbers, no blanks.
+
+    Parameters
+    ----------
+    table
+        A data table (ids, snake_case columns).
+    labels
+        :func:`labels_for` the evidence the table comes from.
+    columns
+        The data columns the reader needs, in order (default: all), or a name of
+        :data:`COMBINED` (e.g. ``votes``: increase / decrease / no change in one cell).
+        ``ci_low`` and ``ci_high`` are folded into ``proportion_increase``.
+
+    Returns
+    -------
+    DataFrame
+        Text cells under labelled headers, rows in the table's order.
+    """
+    out: dict[str, pd.Series] = {}
+    for col in columns if columns is not None else list(table.columns):
+        if col in ("ci_low", "ci_high"):
+            continue
+        if col in COMBINED:
+            header, how = COMBINED[col]
+            out[header] = how(table)
+            continue
+        series = table[col]
+        if col == "proportion_increase":
+            text = _proportion(table)
+        elif col in labels.shares:
+            text = series.map(format_share)
+        elif col in labels.pvalues:
+            text = series.map(format_p)
+        elif col == "percent":
+            text = series.map(lambda x: "–" if pd.isna(x) else f"{x:.0f}%")
+        elif col in labels.values:
+            text = series.map(lambda v, c=col: labels.missing if v == "" or pd.isna(v) else labels.value(c, v))
+        elif series.dtype == bool or col == "significant":
+            text = series.map(lambda v: "–" if pd.isna(v) else ("Yes" if v else "No"))
+        elif pd.api.types.is_numeric_dtype(series):
+            text = series.map(lambda v: labels.missing if pd.isna(v) else f"{v:g}")
+        else:
+            text = series.fillna("").astype(str).replace("", labels.missing)
+        out[labels.column(col)] = text
+    return pd.DataFrame(out, index=table.index).reset_index(drop=True)
+
+
+def render_table(view: pd.DataFrame, /, *, label: str, numeric: set[str] | None = None) -> str:
+    """HTML of a reader view: every cell escaped; ``data-label`` on cells lets narrow screens stack rows.
+
+    ``numeric`` names the columns aligned as numbers (default: those whose cells all start
+    with a digit, a dash or ``<``); columns with long text are marked ``wide``.
+    """
+    if numeric is None:
+        numeric = {c for c in view.columns if len(view) and view[c].astype(str).str.match(r"^[–<\d]").all()}
+    wide = {c for c in view.columns if len(view) and view[c].astype(str).str.len().max() > 40}
+
+    def attrs(column: str) -> str:
+        return ' class="num"' if column in numeric else ' class="wide"' if column in wide else ""
+
+    head = "".join(f'<th scope="col"{attrs(c)}>{html.escape(c)}</th>' for c in view.columns)
+    rows = []
+    for row in view.itertuples(index=False):
+        cells = "".join(f'<td data-label="{html.escape(c)}"{attrs(c)}>{html.escape(str(v))}</td>'
+                        for c, v in zip(view.columns, row))
+        rows.append(f"<tr>{cells}</tr>")
+    return (f'<div class="ketrev-scroll" tabindex="0" role="region" aria-label="{html.escape(label)}">'
+            f'<table class="ketrev-table ketrev-stack"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
