@@ -90,6 +90,8 @@ def key_findings(summary: pd.DataFrame, labels: Labels, /, *, top: int = 3) -> A
     the molecule.
     """
     e = html.escape
+    if summary.empty:
+        return _html('<div class="ketrev-answer"><p>No study of this selection reports a molecular finding.</p></div>')
     measured = summary.sort_values(["n_voted", "n_studies"], ascending=False).head(top)
     counts = "; ".join(f"{e(labels.value('molecule', r.molecule))} rose in {r.n_increase} of the {r.n_voted} studies "
                        f"that reported a direction ({r.n_studies} measured it)" for r in measured.itertuples())

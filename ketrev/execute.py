@@ -24,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,10 +95,26 @@ class Job:
     log: Path
 
 
+def _fresh_warnings() -> None:
+    """Warnings as a new interpreter has them: Python's default filters plus ``-W`` options.
+
+    A worker is forked from a process that may be recording warnings (a test runner) or
+    has changed its filters; a fresh kernel would show a warning that such a parent hides.
+    """
+    importlib.reload(warnings)  # the original display functions
+    warnings.resetwarnings()
+    for category in (ResourceWarning, ImportWarning, PendingDeprecationWarning, DeprecationWarning):
+        warnings.simplefilter("ignore", category)
+    warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+    warnings._processoptions(sys.warnoptions)  # type: ignore[attr-defined]
+
+
 def _worker(job: Job) -> None:
-    """Body of a forked worker: default signals, output to the job's log, run, exit."""
+    """Body of a forked worker: fresh warnings, default signals, output to the job's log, run, exit."""
+    _fresh_warnings()
     signal.signal(signal.SIGINT, signal.SIG_DFL)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiet a debugger notice in every log
     job.log.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(job.log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)

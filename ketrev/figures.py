@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import textwrap
+import unicodedata
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -58,6 +59,19 @@ def _require(table: pd.DataFrame, columns: list[str], what: str) -> None:
         raise ValueError(f"{what} needs the columns {', '.join(missing)}")
 
 
+def _text_key(text: str) -> str:
+    """Sort text as readers expect: case and accents ignored (Épsilon between Delta and Zeta)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+
+
+def _nothing(what: str) -> Figure:
+    """A small figure saying there is nothing to draw (a selection without findings)."""
+    fig, ax = _figure(5, 1)
+    ax.set_axis_off()
+    ax.text(0.5, 0.5, f"No {what} in this selection.", ha="center", va="center")
+    return fig
+
+
 def _evidence_label(kind: str) -> str:
     return style()["evidence_types"].get(kind, {}).get("label", kind)
 
@@ -77,6 +91,8 @@ def plot_evidence_map(counts: pd.DataFrame, /, *, row: str = "molecule", column:
     Rows are ordered by the number of studies, then by name. A seaborn heatmap.
     """
     _require(counts, [row, column, "n_studies", "n_increase", "n_decrease"], "an evidence map")
+    if counts.empty:
+        return _nothing("molecule measured")
     kinds = [k for k in style()["evidence_types"] if k in set(counts[column])]
     studies = counts.pivot_table(index=row, columns=column, values="n_studies", aggfunc="sum", fill_value=0)
     studies = studies.reindex(columns=kinds, fill_value=0)
@@ -118,35 +134,41 @@ def plot_effect_direction(directions: pd.DataFrame, /, *, row: str = "study", co
     direction plot. Res Synth Methods 2013;4:95-101.
     """
     _require(directions, [row, column, "direction", "evidence_type"], "an effect direction plot")
+    if directions.empty:
+        return _nothing("finding")
     cols = columns or sorted(directions[column].unique(), key=str.casefold)
     kinds = [k for k in style()["evidence_types"] if k in set(directions["evidence_type"])]
-    rows = {k: sorted(directions.loc[directions["evidence_type"] == k, row].unique(), key=str.casefold) for k in kinds}
-    heights = [max(len(r), 1) + 2 for r in rows.values()]
-    fig, axes = _figure(2.2 + 0.5 * len(cols), 0.9 + 0.19 * sum(heights), nrows=len(kinds), sharex=True,
+    rows = {k: sorted(directions.loc[directions["evidence_type"] == k, row].unique(), key=_text_key) for k in kinds}
+    heights = [max(len(r), 1) + 1.2 for r in rows.values()]
+    fig, axes = _figure(3.0 + 0.62 * len(cols), 2.4 + 0.19 * sum(heights), nrows=len(kinds), sharex=True,
                         height_ratios=heights, squeeze=False)
     marks = style()["directions"]
     x = {name: j for j, name in enumerate(cols)}
-    for ax, kind in zip(axes[:, 0], kinds):
+    names = ["\n".join(textwrap.wrap(c, 14)) for c in cols]
+    for i, (ax, kind) in enumerate(zip(axes[:, 0], kinds)):
         part = directions[directions["evidence_type"] == kind]
-        y = {name: i for i, name in enumerate(rows[kind])}
+        y = {name: k for k, name in enumerate(rows[kind])}
         for direction, spec in marks.items():
             hit = part[part["direction"] == direction]
             ax.scatter(hit[column].map(x), hit[row].map(y), marker=spec["marker"], color=spec["color"], s=34,
                        label=spec["label"], edgecolors="black", linewidths=0.3, zorder=3)
         ax.set_yticks(range(len(rows[kind])), rows[kind], fontsize=8)
         ax.set_ylim(len(rows[kind]) - 0.5, -0.5)
-        ax.set_title(f"{_evidence_label(kind)} ({len(rows[kind])} studies)", loc="left", fontsize=9, weight="bold")
+        n = len(rows[kind])
+        ax.set_title(f"{_evidence_label(kind)} ({n} {'study' if n == 1 else 'studies'})", loc="left", fontsize=9,
+                     weight="bold")
         ax.grid(True, color="#EEEEEE", linewidth=0.5)
         ax.set_axisbelow(True)
-        ax.tick_params(axis="x", labelbottom=True)
-    last = axes[-1, 0]
-    last.set_xlim(-0.5, len(cols) - 0.5)
-    for ax in axes[:, 0]:
-        ax.set_xticks(range(len(cols)), ["\n".join(textwrap.wrap(c, 14)) for c in cols], fontsize=7.5, rotation=40,
-                      ha="right", rotation_mode="anchor")
+        # family names above the first panel and below the last, so a tall figure reads from either end
+        ax.tick_params(axis="x", labeltop=i == 0, labelbottom=i == len(kinds) - 1, top=i == 0)
+    axes[-1, 0].set_xlim(-0.5, len(cols) - 0.5)
+    axes[-1, 0].set_xticks(range(len(cols)), names, fontsize=7.5)
+    for ax in (axes[0, 0], axes[-1, 0]):
+        plt.setp(ax.get_xticklabels(), rotation=45, ha="left" if ax is axes[0, 0] and len(kinds) > 1 else "right",
+                 rotation_mode="anchor")
     handles = [plt.Line2D([], [], marker=s["marker"], color=s["color"], markeredgecolor="black", markeredgewidth=0.3,
                           linestyle="", label=s["label"]) for s in marks.values()]
-    fig.legend(handles=handles, loc="outside upper center", ncol=len(handles), frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=8)
     return fig
 
 

@@ -137,13 +137,15 @@ def summary_of_findings(evidence: Evidence, robustness: pd.DataFrame, /, *, min_
                      share_majority_holds=lambda t: t["molecule"].map(rob)))
     keep = (table["review_highlight"] == "yes") | (table["n_studies"] >= min_studies)
     table = table[keep].copy()
+    columns = ["molecule", "n_studies", "n_cell_culture", "n_animal", "n_human", "n_increase", "n_decrease",
+               "n_no_change", "n_mixed", "n_voted", "proportion_increase", "ci_low", "ci_high", "p_holm",
+               "share_majority_holds", "rule", "verdict", "review", "agrees"]
+    if table.empty:  # no finding in this selection
+        return pd.DataFrame(columns=columns)
     rules = [verdict(r.n_voted, r.proportion_increase, r.p_holm, r.share_majority_holds) for r in table.itertuples()]
     table["rule"] = [r for r, _ in rules]
     table["verdict"] = [s for _, s in rules]
     table["review"] = np.where(table["review_highlight"] == "yes", REVIEW_CONCLUSION, "Not named")
     table["agrees"] = [_agreement(r) for r in table.itertuples()]
     table = table.sort_values(["review_highlight", "n_studies", "molecule"], ascending=[False, False, True])
-    columns = ["molecule", "n_studies", "n_cell_culture", "n_animal", "n_human", "n_increase", "n_decrease",
-               "n_no_change", "n_mixed", "n_voted", "proportion_increase", "ci_low", "ci_high", "p_holm",
-               "share_majority_holds", "rule", "verdict", "review", "agrees"]
     return table[columns].reset_index(drop=True)

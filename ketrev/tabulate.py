@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Literal
 
 import pandas as pd
@@ -35,8 +36,8 @@ _DIGITS = re.compile(r"(\d+)")
 
 
 def natural_key(values: pd.Series) -> pd.Series:
-    """Sort key: text case-insensitive with runs of digits compared as numbers (mir_29b before mir_206);
-    numbers as they are.
+    """Sort key: text ignoring case and accents, runs of digits compared as numbers (mir_29b before
+    mir_206); numbers as they are.
 
     Examples
     --------
@@ -45,8 +46,11 @@ def natural_key(values: pd.Series) -> pd.Series:
     """
     if values.dtype != object and not pd.api.types.is_string_dtype(values):
         return values
-    return values.astype(str).map(lambda s: tuple((0, int(p), "") if p.isdigit() else (1, 0, p.casefold())
-                                                  for p in _DIGITS.split(s) if p))
+    def key(text: str) -> tuple:
+        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+        return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(plain) if p)
+
+    return values.astype(str).map(key)
 
 
 def characteristics(studies: pd.DataFrame, /, *, by: str | list[str]) -> pd.DataFrame:

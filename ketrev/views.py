@@ -85,11 +85,13 @@ def _proportion(frame: pd.DataFrame) -> pd.Series:
     out = frame["proportion_increase"].map(format_share)
     if low is not None and high is not None:
         ci = [f" ({format_share(a)[:-1]}–{format_share(b)})" if pd.notna(a) else "" for a, b in zip(low, high)]
-        out = out + ci
+        out = out + pd.Series(ci, index=frame.index, dtype=object)
     return out
 
 
 def _joined(frame: pd.DataFrame, columns: list[str]) -> pd.Series:
+    if frame.empty:
+        return pd.Series([], index=frame.index, dtype=object)
     return frame[columns].astype(int).astype(str).agg(" / ".join, axis=1)
 
 
@@ -172,4 +174,5 @@ def render_table(view: pd.DataFrame, /, *, label: str, numeric: set[str] | None 
                         for c, v in zip(view.columns, row))
         rows.append(f"<tr>{cells}</tr>")
     return (f'<div class="ketrev-scroll" tabindex="0" role="region" aria-label="{html.escape(label)}">'
-            f'<table class="ketrev-table ketrev-stack"><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>')
+            f'<table class="ketrev-table ketrev-stack"><thead><tr>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')

@@ -52,14 +52,17 @@ def edit_csv(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 HOSTILE = {
-    "title": "<script>alert(1)</script> Synthetic hostile title",
+    "title": "<script>alert(1)</script> Synthetic hostile title ```{literalinclude} ../../../../../../../../etc/passwd```",
     "journal": '"><img src=x onerror=alert(1)>',
     "first_author": "<img src=x onerror=alert(1)> Z",
 }
+HOSTILE_LABEL = "BDNF<img src=x onerror=alert(2)>"
+HOSTILE_SET_TITLE = "All <script>alert(3)</script> studies"
 
 
 def make_hostile(data: Path) -> str:
-    """Put markup into one study's title, journal and author; return its new study id."""
+    """Put markup into one study's title (with a MyST directive), journal and author, a molecule
+    label and the default inclusion set's title; return the study's new id."""
     import csv
 
     path = data / "evidence" / "studies.csv"
@@ -75,6 +78,10 @@ def make_hostile(data: Path) -> str:
     for name in ("findings.csv", "screening.csv"):
         p = data / "evidence" / name
         p.write_text(p.read_text(encoding="utf-8").replace("zeta2020", new_id), encoding="utf-8")
+    edit_csv(data / "vocab" / "molecules.csv", "bdnf,BDNF,", f"bdnf,{HOSTILE_LABEL},")
+    default = data / "inclusion" / "all.yml"
+    default.write_text(default.read_text(encoding="utf-8").replace("title: All included studies",
+                                                                    f"title: {HOSTILE_SET_TITLE}"), encoding="utf-8")
     return new_id
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import HOSTILE, broken_links, make_checkout, make_hostile
+from conftest import HOSTILE, HOSTILE_LABEL, HOSTILE_SET_TITLE, broken_links, make_checkout, make_hostile
 
 from ketrev.pipeline import build_book
 from ketrev.site import publish_version
@@ -73,12 +73,13 @@ def pages_of(site: Path, version: str = VERSIONS[-1]) -> list[str]:
 class Visit:
     """A page opened with every console error, failed request, HTTP error and dialog recorded."""
 
-    def __init__(self, browser, url: str, *, offline: bool = False):
+    def __init__(self, browser, url: str, *, offline: bool = False, width: int = 1300):
         self.problems: list[str] = []
         self.dialogs: list[str] = []
         self.blocked: list[str] = []
-        self.page = browser.new_page()
+        self.page = browser.new_page(viewport={"width": width, "height": 900})
         self.page.on("console", lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
         self.page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url}"))
         self.page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
@@ -146,16 +147,22 @@ def test_study_explorer_filters_by_molecule_and_evidence_type(server, browser):
 
     everything = total()
     page.locator(".dtsp-showAll").first.click()  # the panes start collapsed
-    page.locator(".dtsp-searchPane").nth(1).locator("tr", has_text="bdnf").first.click()  # molecule pane
+    page.locator(".dtsp-searchPane").nth(1).locator("tr", has_text="BDNF").first.click()  # molecule pane
     page.wait_for_function("() => document.querySelector('.dt-info').innerText.includes('filtered')")
     bdnf = total()
-    molecules = page.locator("table[id^='itables_'] tbody tr td:nth-child(5)").all_inner_texts()
-    assert 0 < bdnf < everything and set(molecules) == {"bdnf"}
-    page.locator(".dtsp-searchPane").nth(0).locator("tr", has_text="human").first.click()  # evidence type pane
+    molecules = page.locator("table[id^='itables_'] tbody tr td:nth-child(3)").all_inner_texts()
+    assert 0 < bdnf < everything and {m[:4] for m in molecules} == {"BDNF"}
+    page.locator(".dtsp-searchPane").nth(0).locator("tr", has_text="Clinical").first.click()  # evidence pane
     page.wait_for_timeout(300)
     rows = page.locator("table[id^='itables_'] tbody tr").all()
     assert 0 < len(rows) < bdnf
-    assert {r.locator("td").nth(2).inner_text() for r in rows} == {"human"}
+    models = {r.locator("td").nth(1).inner_text().rstrip("…") for r in rows}  # long text is shortened on screen
+    patients = ("Treatment-resistant depression", "Major depressive disorder", "Bipolar depression")
+    assert models and all(any(p.startswith(m) for p in patients) for m in models)
+    links = page.locator("table[id^='itables_'] tbody tr td a").evaluate_all("as => as.map(a => a.href)")
+    assert links and all(link.startswith("https://example.org/") for link in links)  # records are links
+    heights = {round(r.bounding_box()["height"]) for r in rows}
+    assert max(heights) < 40  # one line per row
     visit.close()
 
 
@@ -202,19 +209,103 @@ def test_accessibility_no_serious_or_critical_violations(site, server, browser):
 
 def test_markup_in_the_data_is_shown_as_text_and_never_runs(site, server, browser):
     pages = ["1.1/book/references.html", "1.1/notebooks/07-explorer.html", "1.1/notebooks/05-clinical.html",
-             "1.1/book/comparisons.html"]
+             "1.1/book/comparisons.html", "1.1/notebooks/00-home.html", "1.1/notebooks/04-direction-of-effect.html",
+             "1.1/book/audit.html"]
     for page in pages:
         html = (site / page).read_text(encoding="utf-8")
-        assert "<script>alert(1)</script>" not in html and "<img src=x onerror" not in html, page
+        assert "<script>alert(" not in html and "<img src=x onerror" not in html, page
+        assert "root:x:0:0" not in html, page  # the MyST directive in a title did not include a host file
     refs = (site / pages[0]).read_text(encoding="utf-8")
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Synthetic hostile title" in refs
     for page in pages:
         visit = Visit(browser, server + page)
         visit.page.wait_for_timeout(300)
         assert visit.dialogs == [], page
+        text = visit.page.locator("main").inner_text()
         if page == pages[0]:
-            assert HOSTILE["title"] in visit.page.locator("main").inner_text()
+            assert HOSTILE["title"] in text  # shown as the text it is, backticks and all
+        if page == pages[4]:
+            assert HOSTILE_LABEL in text and HOSTILE_SET_TITLE in text
         visit.close()
+
+
+#: The widths readers use: a desktop window and a phone.
+WIDTHS = (1300, 390)
+FITS = """() => {
+  const out = [];
+  document.querySelectorAll('main table').forEach((table) => {
+    const frame = table.closest('.ketrev-scroll, .dt-layout-table, .pst-scrollable-table-container') || table.parentElement;
+    if (table.scrollWidth > frame.clientWidth + 1) {
+      out.push(`table "${(table.querySelector('th') || {}).innerText}" is ${table.scrollWidth}px in ${frame.clientWidth}px`);
+    }
+  });
+  const main = document.querySelector('main').getBoundingClientRect();
+  document.querySelectorAll('main img').forEach((img) => {
+    const box = img.getBoundingClientRect();
+    if (box.right > main.right + 1 || box.left < main.left - 1) out.push(`image "${img.alt.slice(0, 40)}" overflows`);
+  });
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_table_and_figure_fits_the_page(site, server, browser, width):
+    clipped = {}
+    for page in pages_of(site):
+        visit = Visit(browser, server + page, width=width)
+        found = visit.page.evaluate(FITS)
+        if found:
+            clipped[page] = found
+        assert visit.problems == [], (page, visit.problems)
+        visit.close()
+    assert clipped == {}
+
+
+def vocabulary_ids(data: Path) -> set[str]:
+    """Ids a reader must never see: every id with an underscore, and the abbreviations used as ids."""
+    import csv
+
+    from ketrev.views import _base
+
+    ids = {key for values in _base()["values"].values() for key in values}
+    ids |= set(_base()["columns"])
+    for name, column in (("models", "model"), ("molecules", "molecule")):
+        with (data / "vocab" / f"{name}.csv").open(encoding="utf-8") as f:
+            ids |= {row[column] for row in csv.DictReader(f)}
+    return {i for i in ids if "_" in i or i in {"cums", "csds", "crs", "lh", "cort", "lps", "wky", "fsl", "trd", "mdd",
+                                                 "bd", "pfc", "nac", "csf", "hnk", "ip", "iv", "sc", "im"}}
+
+
+def test_no_vocabulary_id_is_visible_on_a_reader_page(site, server, browser):
+    ids = vocabulary_ids(site.parent / "data")
+    seen = {}
+    for page in [p for p in pages_of(site) if "/notebooks/" in p]:
+        visit = Visit(browser, server + page)
+        words = set(re.findall(r"[A-Za-z0-9_]+", visit.page.locator("main").inner_text()))
+        if words & ids:
+            seen[page] = sorted(words & ids)
+        visit.close()
+    assert seen == {}
+
+
+def test_summary_of_findings_shows_the_numbers_of_the_vote_count_table(site, server, browser):
+    import csv
+
+    outputs = site / VERSIONS[-1] / "outputs" / "tables"
+    with (outputs / "vote-counts.csv").open() as f:
+        votes = {row["molecule"]: row for row in csv.DictReader(f)}
+    with (outputs / "summary-of-findings.csv").open() as f:
+        summary = list(csv.DictReader(f))
+    visit = Visit(browser, server + f"{VERSIONS[-1]}/notebooks/00-home.html")
+    rows = visit.page.locator("#ketrev-summary-of-findings tbody tr").all()
+    assert len(rows) == len(summary) > 0
+    for row, data in zip(rows, summary):
+        cells = [c.strip() for c in row.locator("td").all_inner_texts()]
+        vote = votes[data["molecule"]]
+        assert cells[1].startswith(f"{vote['n_studies']} (")
+        assert cells[2] == f"{vote['n_increase']} / {vote['n_decrease']} / {vote['n_no_change']}"
+        assert float(data["p_holm"] or "nan") == pytest.approx(float(vote["p_holm"] or "nan"), nan_ok=True)
+    visit.close()
 
 
 def test_release_links_all_resolve(site):

@@ -75,4 +75,7 @@ def test_prisma_included_box_equals_the_studies_table(ev, kinds):
     chosen = select(ev, InclusionSet("some", "Some", where={"evidence_type": sorted(kinds)}))
     counts = prisma_counts(chosen).set_index("box")["n"]
     assert counts["included"] == len(chosen.studies)
-    assert counts["included"] + counts.get("not_selected", 0) + counts["excluded"] == counts["screened"]
+    assert counts["included"] + counts.get("not_selected", 0) == counts["in_evidence_base"]
+    assert counts["sought"] == counts["screened"] - counts["excluded_screening"]
+    assert counts["assessed"] == counts["sought"] - counts["not_retrieved"]
+    assert counts["assessed"] - counts["excluded_eligibility"] == counts["in_evidence_base"]
