@@ -7,6 +7,7 @@ digest of its content: a book is rebuilt exactly when something it shows changed
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -38,7 +39,7 @@ from ketrev.pages import (
 )
 from ketrev.pipeline import BuildError, Inputs, digest, read_tree, sync_tree
 from ketrev.provenance import git_commit
-from ketrev.publish import KEY_FILE, preparing, read_key, swap_in, write_key
+from ketrev.publish import KEY_FILE, preparing, read_key, swap_in, write_atomic, write_key
 from ketrev.schema import contract
 
 __all__ = ["assemble", "book_key", "jupyter_book", "publish_html", "static_files"]
@@ -132,6 +133,22 @@ def book_key(static: dict[str, bytes], units: dict[str, str | None], data: str, 
     return digest({**static, ".inputs.json": inputs})
 
 
+def _cached(path: Path, data_digest: str, make: Callable[[], str]) -> str:
+    """A generated page that depends on the data and the code only, kept between builds under its key."""
+    from ketrev.pipeline import LOADED_CODE
+
+    key = hashlib.sha256(f"{data_digest}\n{LOADED_CODE}".encode()).hexdigest()
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        if kept["key"] == key:
+            return str(kept["text"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # absent or unreadable: made again
+    text = make()
+    write_atomic(path, json.dumps({"key": key, "text": text}) + "\n")
+    return text
+
+
 def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, bytes], source: Path) -> set[str]:
     """Write the book source into ``source``: ``static`` plus the notebooks' results and the pages
     generated from the data (only files that changed are rewritten); return the paths that changed."""
@@ -156,12 +173,14 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
     files["_outputs/downloads/studies.ris"] = ris(evidence.studies).encode()
     files["_outputs/manifest.json"] = _json(records)
     generated = {
+        # the same for every inclusion set: kept once for all of them
+        "comparisons.md": _cached(layout.build(evidence.inclusion).parent / "comparisons.json", inputs.data_digest,
+                                  lambda: comparisons_page(inputs.data)),
         "data.md": data_page(load_evidence(inputs.data)),
         "data-dictionary.md": data_dictionary_page(),
         "references.md": references_page(evidence, study_labels(evidence.studies)),
         "downloads.md": downloads_page(package),
         "audit.md": audit_page(records, titles),
-        "comparisons.md": comparisons_page(inputs.data),
         "summary-rules.md": summary_rules_page(),
     }
     files |= {f"book/{name}": text.encode() for name, text in generated.items()}

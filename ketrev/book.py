@@ -25,9 +25,21 @@ REVIEW_STUDIES = 139
 REVIEW_LAST_YEAR = 2021
 
 
+_loaded: dict[Path, Evidence] = {}
+
+
+def _everything(data_dir: str | Path) -> Evidence:
+    """The whole evidence base of a data folder, read once per notebook run."""
+    key = Path(data_dir).resolve()
+    if key not in _loaded:
+        _loaded[key] = load_evidence(data_dir)
+    return _loaded[key]
+
+
 def chapter(data_dir: str | Path, inclusion_set: str, output_dir: str | Path, notebook: str) -> tuple[Evidence, Publisher]:
     """Load and select the evidence for a notebook, and the publisher of its figures and tables."""
-    evidence = select(load_evidence(data_dir), load_inclusion(data_dir, inclusion_set))
+    _loaded.clear()  # a chapter reads the data afresh
+    evidence = select(_everything(data_dir), load_inclusion(data_dir, inclusion_set))
     return evidence, Publisher(output_dir, notebook, evidence)
 
 
@@ -45,7 +57,7 @@ def coverage(evidence: Evidence, /) -> Any:
     method (vote counting by direction; no effect sizes; certainty not graded).
     """
     e = html.escape
-    everything = load_evidence(evidence.data_dir)
+    everything = _everything(evidence.data_dir)
     inclusion = load_inclusion(evidence.data_dir, evidence.inclusion)
     studies, findings = evidence.studies, evidence.findings
     kinds = studies["evidence_type"].value_counts()

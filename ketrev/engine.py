@@ -22,11 +22,15 @@ class InProcessEngine:
     @classmethod
     def execute_managed_notebook(cls, nb_man: Any, kernel_name: str, **kwargs: Any) -> None:
         from ipykernel.inprocess.manager import InProcessKernelManager
+        from traitlets.config import Config
 
-        km = InProcessKernelManager()
+        # As papermill does for its kernels: no history file. The executed copy is written when
+        # the notebook ends (or fails), not after every cell: a worker is not watched live.
+        km = InProcessKernelManager(config=Config({"HistoryManager": {"hist_file": ":memory:"}}))
         km.start_kernel()
         kc = km.client()
         kc.start_channels()
+        output_path, nb_man.output_path = nb_man.output_path, None
         try:
             for index, cell in enumerate(nb_man.nb.cells):
                 nb_man.cell_start(cell, index)
@@ -41,6 +45,7 @@ class InProcessEngine:
             kc.kernel_info()
             nb_man.nb.metadata["language_info"] = kc.get_shell_msg(timeout=10)["content"]["language_info"]
         finally:
+            nb_man.output_path = output_path
             kc.stop_channels()
             km.shutdown_kernel()
 

@@ -291,14 +291,17 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
     """Save a figure as SVG and PNG, byte-identical for identical input; return the paths.
 
     The SVG carries no date and a fixed hash salt; the PNG no software or date metadata.
-    The bounding box is the drawn content, so no label is cut.
+    The constrained layout keeps every label inside the figure; it is computed in one draw
+    and then frozen, so that each file costs one more draw, not a layout of its own.
     """
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".svg"), stem.with_suffix(".png")]
     with plt.rc_context(style()["rc"]):
-        fig.savefig(paths[0], format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.05)
-        fig.savefig(paths[1], format="png", metadata={"Software": None}, bbox_inches="tight", pad_inches=0.05)
+        fig.canvas.draw()
+        fig.set_layout_engine("none")  # keep the positions of that draw
+        fig.savefig(paths[0], format="svg", metadata={"Date": None, "Creator": None})
+        fig.savefig(paths[1], format="png", metadata={"Software": None})
     plt.close(fig)
     return paths
 

@@ -36,7 +36,7 @@ from ketrev.errors import KetrevError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.paths import Layout
-from ketrev.publish import BuildLock, new_path, read_key, recover, swap_in, write_key
+from ketrev.publish import KEY_FILE, BuildLock, new_path, read_key, recover, swap_in, write_key
 
 __all__ = ["BuildError", "NotebookRun", "build_book", "execute_notebooks", "snapshot"]
 
@@ -151,6 +151,14 @@ def _unit_is_complete(unit: Path) -> bool:
         return False
 
 
+def _last_seconds(unit: Path) -> float:
+    """How long the notebook of ``unit`` took last time (0 when unknown)."""
+    try:
+        return float(json.loads((unit / KEY_FILE).read_text(encoding="utf-8")).get("seconds", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return 0.0
+
+
 def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, jobs: int = 2, executor: str = "fast",
                       report: Report = print) -> list[NotebookRun]:
     """Execute every notebook whose result is missing or was computed from other inputs.
@@ -185,6 +193,7 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
                               "data": data, "code": code}, sort_keys=True)
         plans[nb] = (params, hashlib.sha256(payload.encode()).hexdigest())
     todo = [nb for nb in notebooks if read_key(results / nb.stem) != plans[nb][1] or not _unit_is_complete(results / nb.stem)]
+    todo.sort(key=lambda nb: -_last_seconds(results / nb.stem))  # longest first: the workers finish together
     runs = [NotebookRun(nb.stem, "cached", 0.0) for nb in notebooks if nb not in todo]
     for run in runs:
         report(f"  cached    {run.notebook}")
@@ -211,7 +220,7 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
         unit, fresh = results / nb.stem, new_path(results / nb.stem)
         ok = ok and code_fingerprint() == code  # a run on changed code is not what its key says
         if ok:
-            write_key(fresh, plans[nb][1], notebook=nb.stem)
+            write_key(fresh, plans[nb][1], notebook=nb.stem, seconds=round(seconds, 2))
             publish.checkpoint(f"executed {nb.stem}")
             swap_in(fresh, unit)
             runs.append(NotebookRun(nb.stem, "executed", seconds))

@@ -9,7 +9,6 @@ source note linking the data file and the audit entry.
 
 from __future__ import annotations
 
-import base64
 import html
 import json
 import subprocess
@@ -79,8 +78,9 @@ class Publisher:
 
         csv = self._save_table(data, name)
         paths = save_figure(fig, self.output_dir / "outputs" / "figures" / name)
-        png = base64.b64encode(paths[1].read_bytes()).decode()
-        body = f'<img src="data:image/png;base64,{png}" alt="{html.escape(caption)}" class="ketrev-image">'
+        # the page links the PNG the book publishes beside it (not a copy inside the page)
+        body = (f'<img src="../{OUTPUTS_URL}/figures/{html.escape(paths[1].name)}" alt="{html.escape(caption)}" '
+                'class="ketrev-image">')
         return self._publish("figure", name, caption, studies, [csv, *paths], body)
 
     def table(self, table: pd.DataFrame, name: str, caption: str, *, studies: pd.Series | list[str],
