@@ -72,7 +72,8 @@ def data_dictionary_page() -> str:
             required = "yes" + (", unique" if col.unique else "") if col.required else ("unique" if col.unique else "")
             rows.append([f"`{col.name}`", required, col.type, allowed or ("see meaning" if col.pattern else ""),
                          col.description.replace("|", "\\|")])
-        parts.append(f"\n## `{t.file}`\n\n{t.description}\n\n" + table(["Column", "Required", "Type", "Values", "Meaning"], rows))
+        parts.append(f"\n## {t.name.capitalize()}\n\n`{t.file}` — {t.description}\n\n"
+                     + table(["Column", "Required", "Type", "Values", "Meaning"], rows))
     return "\n".join(parts)
 
 
@@ -245,7 +246,8 @@ def comparisons_page(data_dir: Path) -> str:
              f"({len(base.studies)} studies): the studies it leaves out or adds, and every molecule whose number of "
              "studies, majority direction or significance (Holm-adjusted sign test) changes. Build the book for a set "
              "with `ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n"]
-    for name in list_inclusion_sets(data_dir):
+    # the set adding the studies published since the review first: what the newer evidence changes
+    for name in sorted(list_inclusion_sets(data_dir), key=lambda n: (n != "updated", n)):
         if name == DEFAULT:
             continue
         inclusion = load_inclusion(data_dir, name)

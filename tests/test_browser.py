@@ -239,6 +239,9 @@ FITS = """() => {
       out.push(`table "${(table.querySelector('th') || {}).innerText}" is ${table.scrollWidth}px in ${frame.clientWidth}px`);
     }
   });
+  if (document.documentElement.scrollWidth > window.innerWidth + 1) {
+    out.push(`the page is ${document.documentElement.scrollWidth}px wide in a ${window.innerWidth}px window`);
+  }
   const main = document.querySelector('main').getBoundingClientRect();
   document.querySelectorAll('main img').forEach((img) => {
     const box = img.getBoundingClientRect();
