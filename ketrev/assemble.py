@@ -8,6 +8,7 @@ digest of its content: a book is rebuilt exactly when something it shows changed
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 import shutil
@@ -236,6 +237,18 @@ def _jupyter_book_main(args: list[str]) -> None:
     main(args, standalone_mode=False)
 
 
+def _redirect_page(path: Path) -> None:
+    """Jupyter Book's root page is a bare refresh tag; give it an icon (no request for /favicon.ico), a
+    title and a link."""
+    found = re.search(r'url=([^"\s>]+)', path.read_text(encoding="utf-8")) if path.exists() else None
+    if found is None:
+        return
+    url = html.escape(found.group(1))
+    path.write_text(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ketrev</title>'
+                    f'<link rel="icon" href="_static/favicon.svg"><meta http-equiv="refresh" content="0; url={url}">'
+                    f'</head><body><p><a href="{url}">Go to the book</a></p></body></html>\n', encoding="utf-8")
+
+
 def publish_html(html: Path, source: Path, target: Path, key: str, **info: str) -> None:
     """Publish the built HTML and the data files at ``target`` in one swap, with its key inside.
 
@@ -247,6 +260,7 @@ def publish_html(html: Path, source: Path, target: Path, key: str, **info: str) 
     try:
         with preparing(target) as new:
             shutil.copytree(html, new)
+            _redirect_page(new / "index.html")
             shutil.copytree(source / "_outputs", new / "outputs")
             write_key(new, key, **info)
             publish.checkpoint(f"publish {target.name}")

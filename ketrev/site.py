@@ -74,7 +74,7 @@ def publish_version(site: Path) -> None:
         home = newest or (released[0] if released else DEV)
         write_atomic(site / "index.html",
                      f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ketrev</title>'
-                     f'<meta http-equiv="refresh" content="0; url={home}/"></head>'
+                     f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={home}/"></head>'
                      f'<body><p><a href="{home}/">Go to version {home}</a></p></body></html>\n')
 
 
