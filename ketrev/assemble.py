@@ -238,14 +238,14 @@ def _jupyter_book_main(args: list[str]) -> None:
 
 
 def _redirect_page(path: Path) -> None:
-    """Jupyter Book's root page is a bare refresh tag; give it an icon (no request for /favicon.ico), a
-    title and a link."""
+    """Jupyter Book's root page is a bare refresh tag; give it a title, a link and an empty icon, so that the
+    browser fetches no icon (a request the refresh would cut off, or /favicon.ico, which does not exist)."""
     found = re.search(r'url=([^"\s>]+)', path.read_text(encoding="utf-8")) if path.exists() else None
     if found is None:
         return
     url = html.escape(found.group(1))
     path.write_text(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ketrev</title>'
-                    f'<link rel="icon" href="_static/favicon.svg"><meta http-equiv="refresh" content="0; url={url}">'
+                    f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={url}">'
                     f'</head><body><p><a href="{url}">Go to the book</a></p></body></html>\n', encoding="utf-8")
 
 
