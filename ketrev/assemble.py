@@ -8,7 +8,6 @@ digest of its content: a book is rebuilt exactly when something it shows changed
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 import shutil
@@ -38,10 +37,11 @@ from ketrev.pages import (
     ris,
     summary_rules_page,
 )
-from ketrev.pipeline import BuildError, Inputs, digest, read_tree, sync_tree
+from ketrev.pipeline import LOADED_CODE, BuildError, Inputs, digest, read_tree, sync_tree
 from ketrev.provenance import git_commit
 from ketrev.publish import KEY_FILE, preparing, read_key, swap_in, write_atomic, write_key
 from ketrev.schema import contract
+from ketrev.site import redirect_page
 
 __all__ = ["assemble", "book_key", "jupyter_book", "publish_html", "static_files"]
 
@@ -136,8 +136,6 @@ def book_key(static: dict[str, bytes], units: dict[str, str | None], data: str, 
 
 def _cached(path: Path, data_digest: str, make: Callable[[], str]) -> str:
     """A generated page that depends on the data and the code only, kept between builds under its key."""
-    from ketrev.pipeline import LOADED_CODE
-
     key = hashlib.sha256(f"{data_digest}\n{LOADED_CODE}".encode()).hexdigest()
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
@@ -238,15 +236,10 @@ def _jupyter_book_main(args: list[str]) -> None:
 
 
 def _redirect_page(path: Path) -> None:
-    """Jupyter Book's root page is a bare refresh tag; give it a title, a link and an empty icon, so that the
-    browser fetches no icon (a request the refresh would cut off, or /favicon.ico, which does not exist)."""
+    """Jupyter Book's root page is a bare refresh tag: make it the site's redirect page (title, link, no icon)."""
     found = re.search(r'url=([^"\s>]+)', path.read_text(encoding="utf-8")) if path.exists() else None
-    if found is None:
-        return
-    url = html.escape(found.group(1))
-    path.write_text(f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ketrev</title>'
-                    f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={url}">'
-                    f'</head><body><p><a href="{url}">Go to the book</a></p></body></html>\n', encoding="utf-8")
+    if found is not None:
+        path.write_text(redirect_page(found.group(1), "Go to the book"), encoding="utf-8")
 
 
 def publish_html(html: Path, source: Path, target: Path, key: str, **info: str) -> None:

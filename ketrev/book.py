@@ -7,6 +7,7 @@ descriptions come from data and are never interpolated into Markdown.
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +18,19 @@ from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.provenance import Publisher
 from ketrev.views import Labels, labels_for, natural_key
 
-__all__ = ["REVIEW_STUDIES", "chapter", "clinical_findings", "coverage", "key_findings", "labelled", "study_explorer_table",
-           "study_labels"]
+__all__ = [
+    "REVIEW_LAST_YEAR",
+    "REVIEW_STUDIES",
+    "chapter",
+    "clinical_findings",
+    "coverage",
+    "key_findings",
+    "labelled",
+    "study_explorer_table",
+    "study_labels",
+]
 
-#: Publications the review included (Kang, Hawken & Vazquez 2022).
+#: Publications the review included (Kang, Hawken & Vazquez 2022), and the last year its search covered.
 REVIEW_STUDIES = 139
 REVIEW_LAST_YEAR = 2021
 
@@ -185,6 +195,6 @@ def study_explorer_table(evidence: Evidence, labels: Labels, /) -> pd.DataFrame:
             "record"]
     out = long[cols].copy()
     for col in ("evidence_type", "model", "molecule", "family", "measure", "region", "direction"):
-        out[col] = out[col].map(lambda v, c=col: labels.missing if v == "" else labels.value(c, v))
+        out[col] = out[col].map(partial(labels.cell, col))
     out["title"] = out["title"].replace("", "title not shown in the record read")
     return out.rename(columns={c: labels.column(c) for c in cols})

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -13,6 +12,7 @@ import pandas as pd
 
 from ketrev.errors import DataError, Problem, UsageError
 from ketrev.schema import check_table, contract, read_csv, to_typed
+from ketrev.text import fold
 
 __all__ = ["Evidence", "expected_id", "load_evidence", "slug", "surname_key"]
 
@@ -137,15 +137,12 @@ def load_evidence(data_dir: str | os.PathLike[str] = "data") -> Evidence:
 
 def surname_key(first_author: str) -> str:
     """Return the study-id stem of an author: ``"Réus GZ"`` → ``"reus"``."""
-    surname = first_author.rsplit(" ", 1)[0]
-    ascii_ = unicodedata.normalize("NFKD", surname).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z]", "", ascii_.lower())
+    return re.sub(r"[^a-z]", "", fold(first_author.rsplit(" ", 1)[0]))
 
 
 def slug(text: str) -> str:
     """Lower-case ASCII with every run of other characters than a-z and 0-9 made ``-``: ``10.1016/J.X`` → ``10-1016-j-x``."""
-    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
 
 
 def expected_id(row: dict[str, str]) -> str:

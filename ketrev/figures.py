@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-import unicodedata
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -29,6 +28,8 @@ import yaml
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch
+
+from ketrev.text import fold
 
 __all__ = [
     "plot_effect_direction",
@@ -57,11 +58,6 @@ def _require(table: pd.DataFrame, columns: list[str], what: str) -> None:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ValueError(f"{what} needs the columns {', '.join(missing)}")
-
-
-def _text_key(text: str) -> str:
-    """Sort text as readers expect: case and accents ignored (Épsilon between Delta and Zeta)."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
 
 
 def _nothing(what: str) -> Figure:
@@ -138,7 +134,8 @@ def plot_effect_direction(directions: pd.DataFrame, /, *, row: str = "study", co
         return _nothing("finding")
     cols = columns or sorted(directions[column].unique(), key=str.casefold)
     kinds = [k for k in style()["evidence_types"] if k in set(directions["evidence_type"])]
-    rows = {k: sorted(directions.loc[directions["evidence_type"] == k, row].unique(), key=_text_key) for k in kinds}
+    # rows sorted as readers expect: case and accents ignored
+    rows = {k: sorted(directions.loc[directions["evidence_type"] == k, row].unique(), key=fold) for k in kinds}
     heights = [max(len(r), 1) + 1.2 for r in rows.values()]
     fig, axes = _figure(3.0 + 0.62 * len(cols), 2.4 + 0.19 * sum(heights), nrows=len(kinds), sharex=True,
                         height_ratios=heights, squeeze=False)

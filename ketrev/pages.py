@@ -18,6 +18,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from ketrev import __version__
+from ketrev.book import REVIEW_LAST_YEAR
 from ketrev.evidence import Evidence
 from ketrev.schema import contract
 from ketrev.views import labels_for
@@ -83,11 +84,11 @@ def data_page(evidence: Evidence) -> str:
     labels = labels_for(evidence)
     kinds = ", ".join(f"{n} {labels.value('evidence_type', k).lower()}"
                       for k, n in studies["evidence_type"].value_counts().items())
-    window = int((studies["year"] <= 2021).sum())
+    window = int((studies["year"] <= REVIEW_LAST_YEAR).sum())
     screening = evidence.screening
     rows = [
         ["Included studies", f"{len(studies)} ({kinds})"],
-        ["Published up to 2021 (the review's window) / since", f"{window} / {len(studies) - window}"],
+        [f"Published up to {REVIEW_LAST_YEAR} (the review's window) / since", f"{window} / {len(studies) - window}"],
         ["Molecular findings", f"{len(evidence.findings)} on {evidence.findings['molecule'].nunique()} molecules"],
         ["Records screened / searches logged", f"{len(screening)} / {len(evidence.searches)}"],
         ["Studies without author names in any record read (labelled by journal)",

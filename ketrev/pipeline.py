@@ -36,7 +36,7 @@ from ketrev.errors import KetrevError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.paths import Layout
-from ketrev.publish import KEY_FILE, BuildLock, new_path, read_key, recover, swap_in, write_key
+from ketrev.publish import BuildLock, new_path, read_key, read_record, recover, swap_in, write_atomic, write_key
 
 __all__ = ["BuildError", "NotebookRun", "build_book", "execute_notebooks", "snapshot"]
 
@@ -96,9 +96,7 @@ def sync_tree(files: dict[str, bytes], root: Path, *, keep: tuple[str, ...] = ()
         if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_bytes(content)
-        os.replace(tmp, path)
+        write_atomic(path, content)
         changed.add(rel)
     for path in sorted(root.rglob("*"), reverse=True):
         rel = path.relative_to(root)
@@ -154,8 +152,8 @@ def _unit_is_complete(unit: Path) -> bool:
 def _last_seconds(unit: Path) -> float:
     """How long the notebook of ``unit`` took last time (0 when unknown)."""
     try:
-        return float(json.loads((unit / KEY_FILE).read_text(encoding="utf-8")).get("seconds", 0))
-    except (OSError, ValueError, TypeError, AttributeError):
+        return float(read_record(unit).get("seconds", 0))
+    except (ValueError, TypeError):
         return 0.0
 
 

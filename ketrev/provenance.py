@@ -132,7 +132,6 @@ class Publisher:
         else:
             inside = f'<p class="ketrev-caption">{html.escape(caption)}</p>{body}{note}'
             block = f'<div id="{record["anchor"]}" class="ketrev-table-block">{inside}</div>'
-
         return HTML(block)
 
 

@@ -22,8 +22,8 @@ from typing import Any
 
 from ketrev.errors import KetrevError
 
-__all__ = ["KEY_FILE", "BuildLock", "checkpoint", "new_path", "preparing", "read_key", "recover", "swap_in",
-           "write_atomic", "write_key"]
+__all__ = ["KEY_FILE", "BuildLock", "checkpoint", "new_path", "preparing", "read_key", "read_record", "recover",
+           "swap_in", "write_atomic", "write_key"]
 
 #: The file inside a published tree naming what it was built from.
 KEY_FILE = ".ketrev-build.json"
@@ -102,19 +102,27 @@ def write_key(tree: Path, key: str, **info: Any) -> None:
     write_atomic(tree / KEY_FILE, json.dumps({"key": key, **info}, indent=1, sort_keys=True) + "\n")
 
 
-def read_key(tree: Path) -> str | None:
-    """The key recorded inside ``tree``; None when absent or unreadable (a cache miss, never an error)."""
+def read_record(tree: Path) -> dict[str, Any]:
+    """What :func:`write_key` recorded inside ``tree``; empty when absent or unreadable (a cache miss,
+    never an error)."""
     try:
-        return str(json.loads((tree / KEY_FILE).read_text(encoding="utf-8"))["key"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+        record = json.loads((tree / KEY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write a text file so that readers see the old content or the new, never a part."""
+def read_key(tree: Path) -> str | None:
+    """The key recorded inside ``tree``; None when absent or unreadable."""
+    key = read_record(tree).get("key")
+    return None if key is None else str(key)
+
+
+def write_atomic(path: Path, content: str | bytes) -> None:
+    """Write a file so that readers see the old content or the new, never a part (text as UTF-8)."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
-        tmp.write_text(text, encoding="utf-8")
+        tmp.write_bytes(content.encode() if isinstance(content, str) else content)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):

@@ -32,6 +32,12 @@ __all__ = [
     "specifications",
 ]
 
+#: A direction that holds in at least this share of evaluable specifications is "robust".
+ROBUST_SHARE = 0.9
+#: The columns of :func:`robustness_summary` after the unit.
+_SUMMARY_COLUMNS = ["reference_direction", "reference_studies", "n_specifications", "n_evaluable", "n_too_few", "n_empty",
+                    "share_majority_holds", "share_significant", "proportion_min", "proportion_max",
+                    "loo_share_majority_holds", "robustness"]
 
 
 @dataclass(frozen=True)
@@ -279,10 +285,6 @@ def robustness_summary(runs: pd.DataFrame, loo: pd.DataFrame, /, *, by: str = "m
     return out
 
 
-#: A direction that holds in at least this share of evaluable specifications is "robust".
-ROBUST_SHARE = 0.9
-
-
 def _in_words(row: Any) -> str:
     """One unit's robustness as a reader would say it."""
     if row.n_evaluable == 0 or row.reference_direction not in ("increase", "decrease"):
@@ -294,11 +296,6 @@ def _in_words(row: Any) -> str:
         f", and in {row.loo_share_majority_holds:.0%} of the analyses leaving one study out")
     return (f"{kind}: the {row.reference_direction} holds in {row.share_majority_holds:.0%} of "
             f"{row.n_evaluable} evaluable specifications{loo}")
-
-
-_SUMMARY_COLUMNS = ["reference_direction", "reference_studies", "n_specifications", "n_evaluable", "n_too_few", "n_empty",
-                    "share_majority_holds", "share_significant", "proportion_min", "proportion_max",
-                    "loo_share_majority_holds", "robustness"]
 
 
 def choices_table(evidence: Evidence | None = None, /) -> pd.DataFrame:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import json
 from pathlib import Path
@@ -12,7 +13,7 @@ from packaging.version import InvalidVersion, Version
 from ketrev.errors import UsageError
 from ketrev.publish import BuildLock, write_atomic
 
-__all__ = ["DEV", "check_version", "publish_version", "serve", "versions"]
+__all__ = ["DEV", "check_version", "publish_version", "redirect_page", "serve", "versions"]
 
 DEV = "dev"
 
@@ -72,10 +73,19 @@ def publish_version(site: Path) -> None:
             entries.append({"name": "dev (unreleased)", "version": DEV, "url": f"/{DEV}/"})
         write_atomic(site / "versions.json", json.dumps(entries, indent=1) + "\n")
         home = newest or (released[0] if released else DEV)
-        write_atomic(site / "index.html",
-                     f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ketrev</title>'
-                     f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={home}/"></head>'
-                     f'<body><p><a href="{home}/">Go to version {home}</a></p></body></html>\n')
+        write_atomic(site / "index.html", redirect_page(f"{home}/", f"Go to version {home}"))
+
+
+def redirect_page(url: str, text: str) -> str:
+    """A page that sends the browser to ``url`` (escaped here), with a link saying ``text``.
+
+    Its icon is empty, so the browser requests none: not /favicon.ico, which does not
+    exist, nor a file whose request the redirect would cut off.
+    """
+    url, text = html.escape(url), html.escape(text)
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>ketrev</title>'
+            f'<link rel="icon" href="data:,"><meta http-equiv="refresh" content="0; url={url}">'
+            f'</head><body><p><a href="{url}">{text}</a></p></body></html>\n')
 
 
 class _Handler(http.server.SimpleHTTPRequestHandler):

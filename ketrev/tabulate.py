@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
 
 import pandas as pd
+
+from ketrev.text import fold
 
 __all__ = [
     "MIN_STUDIES",
@@ -47,7 +48,7 @@ def natural_key(values: pd.Series) -> pd.Series:
     if values.dtype != object and not pd.api.types.is_string_dtype(values):
         return values
     def key(text: str) -> tuple:
-        plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+        plain = fold(text)
         return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in _DIGITS.split(plain) if p)
 
     return values.astype(str).map(key)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
@@ -24,7 +24,6 @@ from ketrev.evidence import Evidence
 from ketrev.tabulate import natural_key
 
 __all__ = ["COMBINED", "Labels", "format_p", "format_share", "labels_for", "natural_key", "reader_view", "render_table"]
-
 
 
 @dataclass(frozen=True)
@@ -40,6 +39,10 @@ class Labels:
     def value(self, column: str, value: Any) -> str:
         """The label of one id (the id itself when it has none)."""
         return self.values.get(column, {}).get(str(value), str(value))
+
+    def cell(self, column: str, value: Any) -> str:
+        """What a reader sees in one cell of a vocabulary column: its label, or "not reported" when blank."""
+        return self.missing if value == "" or pd.isna(value) else self.value(column, value)
 
     def column(self, name: str) -> str:
         """The header of one column."""
@@ -143,7 +146,7 @@ def reader_view(table: pd.DataFrame, labels: Labels, /, *, columns: list[str] | 
         elif col == "percent":
             text = series.map(lambda x: "–" if pd.isna(x) else f"{x:.0f}%")
         elif col in labels.values:
-            text = series.map(lambda v, c=col: labels.missing if v == "" or pd.isna(v) else labels.value(c, v))
+            text = series.map(partial(labels.cell, col))
         elif series.dtype == bool or col == "significant":
             text = series.map(lambda v: "–" if pd.isna(v) else ("Yes" if v else "No"))
         elif pd.api.types.is_numeric_dtype(series):
