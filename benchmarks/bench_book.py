@@ -91,7 +91,7 @@ def one_run(jobs: int) -> dict[str, float]:
 
     import yaml  # noqa: F401 - the same modules a CLI build has imported before it starts
 
-    from ketrev.pipeline import build_book
+    from ketrev.build.pipeline import build_book
 
     quiet = {"report": lambda _: None}
     with tempfile.TemporaryDirectory(prefix="ketrev-bench-") as tmp:

@@ -13,18 +13,19 @@ from typing import Any
 
 import pandas as pd
 
+from ketrev.analysis import FAMILY_SIZE, MIN_STUDIES
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.provenance import Publisher
-from ketrev.views import Labels, labels_for, natural_key
+from ketrev.views import DERIVED_MARK, Labels, format_share, labels_for, natural_key, shown_year, study_labels
 
 __all__ = [
     "REVIEW_LAST_YEAR",
     "REVIEW_STUDIES",
+    "answer",
     "chapter",
     "clinical_findings",
     "coverage",
-    "key_findings",
     "labelled",
     "study_explorer_table",
     "study_labels",
@@ -62,14 +63,15 @@ def _html(text: str) -> Any:
 def coverage(evidence: Evidence, /) -> Any:
     """The statement every chapter opens with: what this evidence base is and how far to trust it.
 
-    Computed from the data: the inclusion set, its studies of the review's 139 by evidence
-    type, the studies published since the review, how the studies were coded, and the
-    method (vote counting by direction; no effect sizes; certainty not graded).
+    Computed from the data: the inclusion set, its studies (and their share of the review's
+    139) by evidence type, the studies published since the review, the findings by kind and
+    level, the years derived from identifiers, how the studies were coded, and the method
+    (vote counting by direction; no effect sizes).
     """
     e = html.escape
     everything = _everything(evidence.data_dir)
     inclusion = load_inclusion(evidence.data_dir, evidence.inclusion)
-    studies, findings = evidence.studies, evidence.findings
+    studies, findings = evidence.studies, evidence.findings_long(kind=None)
     kinds = studies["evidence_type"].value_counts()
     labels = labels_for(evidence)
     by_kind = ", ".join(f"{kinds.get(k, 0)} {labels.value('evidence_type', k).lower()}"
@@ -78,10 +80,16 @@ def coverage(evidence: Evidence, /) -> Any:
     newer_here = int((studies["year"] > REVIEW_LAST_YEAR).sum())
     in_window = len(studies) - newer_here
     abstracts = int((studies["coded_from"] == "abstract").sum())
+    derived = int((studies["year_basis"] != "printed").sum())
+    change = findings["kind"] == "change"
+    molecular = int((change & (findings["level"] == "molecular")).sum())
+    cellular = int((change & (findings["level"] == "cellular")).sum())
+    associations = int((findings["kind"] == "association").sum())
     inferred = int((findings["measure_basis"] == "inferred").sum())
     since = (f"{in_window} published up to {REVIEW_LAST_YEAR} and {newer_here} since (after the review's search)"
              if newer_here else
-             f"all published up to {REVIEW_LAST_YEAR}; the {newer_all} studies published since are in the set "
+             f"all published up to {REVIEW_LAST_YEAR} ({100 * in_window / REVIEW_STUDIES:.0f}% of the review's "
+             f"{REVIEW_STUDIES}); the {newer_all} studies published since are in the set "
              '“updated” (<a href="../book/comparisons.html">Inclusion sets compared</a>)')
     left_out = ""
     if inclusion.name != DEFAULT:
@@ -92,45 +100,71 @@ def coverage(evidence: Evidence, /) -> Any:
         f"<strong>A reconstruction, not the review's own data.</strong> The review included {REVIEW_STUDIES} "
         f"publications; its extraction sheet is not public, so each study here was found again and coded from "
         f"its public record.",
-        f"<strong>This book: “{e(inclusion.title)}”</strong> — {len(studies)} studies ({by_kind}) with "
-        f"{len(findings)} molecular findings; {since}.{e(left_out)}",
+        f"<strong>This book: “{e(inclusion.title)}”</strong> — {len(studies)} studies ({by_kind}); {since}.{e(left_out)} "
+        f"Findings: {molecular} molecular changes, {cellular} cellular changes and {associations} associations of a "
+        f"marker with the response (never counted as votes). {derived} years were derived from an identifier "
+        f"(marked {DERIVED_MARK}).",
         f"<strong>Coded from abstracts</strong> ({abstracts} of {len(studies)} studies); for {inferred} of "
         f"{len(findings)} findings the measure was inferred from wording such as “expression”.",
-        "<strong>Vote counting by direction of effect</strong>: studies are counted by the direction each reported; "
-        'no effect sizes are pooled and the certainty of evidence is not graded (<a href="../book/methods.html">'
-        "Methods</a>).",
+        "<strong>Vote counting by direction of effect</strong>: studies are counted by the direction each reported, "
+        "not by the size or precision of the effect; no effect sizes are pooled "
+        '(<a href="../book/methods.html">Methods</a>).',
     ]
     body = "".join(f"<li>{item}</li>" for item in items)
     return _html(f'<aside class="ketrev-coverage" aria-label="What this book shows"><ul>{body}</ul></aside>')
 
 
-def key_findings(summary: pd.DataFrame, labels: Labels, /, *, top: int = 3) -> Any:
-    """The answer in brief, computed from the summary of findings, with its denominators named.
+def _names(rows: pd.DataFrame) -> str:
+    names = [html.escape(n) for n in rows["label"]]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
-    ``summary`` is :func:`ketrev.summary.summary_of_findings`. Every "k of n" says that n
-    counts the studies reporting a direction (increase or decrease), and how many measured
-    the molecule.
+
+def answer(outcomes: pd.DataFrame, /) -> Any:
+    """The answer first: what the molecules the review names show, with its caveats beside each claim.
+
+    ``outcomes`` is :func:`ketrev.summary.outcome_summary`; every word is its
+    ``state_words``, every number computed.
     """
-    e = html.escape
-    if summary.empty:
-        return _html('<div class="ketrev-answer"><p>No study of this selection reports a molecular finding.</p></div>')
-    measured = summary.sort_values(["n_voted", "n_studies"], ascending=False).head(top)
-    counts = "; ".join(f"{e(labels.value('molecule', r.molecule))} rose in {r.n_increase} of the {r.n_voted} studies "
-                       f"that reported a direction ({r.n_studies} measured it)" for r in measured.itertuples())
-    consistent = summary[summary["rule"].str.startswith("consistent")]
-    named = summary[summary["review"] != "Not named"]
-    agree = int((named["agrees"] == "Yes").sum())
-    few = int((named["agrees"] == "Too few studies").sum())
-    sentences = [
-        f"The most studied molecules: {counts}.",
-        ("After Holm adjustment across every molecule, the majority direction is significant for "
-         + ", ".join(e(labels.value("molecule", m)) for m in consistent["molecule"]) + "."
-         if len(consistent) else
-         "After Holm adjustment across every molecule, no molecule shows a significant majority in one direction."),
-        f"Of the {len(named)} molecules the review names as of highest interest, this evidence base agrees that "
-        f"most studies report an increase for {agree}; {few} have too few studies with a direction to say.",
-    ]
-    return _html('<div class="ketrev-answer">' + "".join(f"<p>{s}</p>" for s in sentences) + "</div>")
+    named = outcomes[outcomes["analysis"] == "confirmatory"]
+    if named.empty:
+        return _html('<div class="ketrev-answer"><p>No study of this selection measured a molecule the review '
+                     "names.</p></div>")
+    consistent = named[named["state"] == "consistent"]
+    sentences = []
+    if len(consistent):
+        low, high = consistent["share_significant"].min(), consistent["share_significant"].max()
+        share = format_share(low) if low == high else f"{format_share(low)[:-1]}–{format_share(high)}"
+        directions = sorted(set(consistent["state_words"].str.split().str[1]))
+        sentences.append(
+            f"<strong>Of the {FAMILY_SIZE} molecules the review names, the evidence shows a consistent "
+            f"{' or '.join(directions)} for {_names(consistent)}</strong>: most studies with a direction agree, the sign "
+            f"test is significant after Holm adjustment across the {FAMILY_SIZE}, and the direction holds in every "
+            f"analysis of the multiverse and whenever one study is left out — though significant in only {share} of "
+            "those analyses, most of which hold too few studies for the test.")
+    else:
+        sentences.append(f"<strong>None of the {FAMILY_SIZE} molecules the review names shows a consistent direction"
+                         "</strong> by the book's rule.")
+    for state in ("fragile", "mixed", "too_few"):
+        rows = named[named["state"] == state]
+        if len(rows):
+            word = {"fragile": "The direction is fragile for", "mixed": "The studies are mixed for",
+                    "too_few": "Too few studies report a direction for"}[state]
+            sentences.append(f"{word} {_names(rows)}.")
+    patients = named[named["cli_n_voted"] >= MIN_STUDIES]
+    if len(patients):
+        agree = patients[~patients["split_disagrees"]]
+        sentences.append(f"<strong>Patients</strong>: only {_names(patients)} {'has' if len(patients) == 1 else 'have'} "
+                         f"at least {MIN_STUDIES} patient studies with a direction"
+                         + (f", and for {_names(agree)} they agree with animals and cells (certainty "
+                            f"{'/'.join(sorted(set(agree['certainty_words'].str.lower())))})" if len(agree) else "")
+                         + "; every other direction rests on animals and cells (certainty low at best).")
+    else:
+        sentences.append("<strong>Patients</strong>: no molecule the review names has enough patient studies to compare; "
+                         "every direction rests on animals and cells (certainty low at best).")
+    sentences.append("Vote counting counts the direction each study reports, not the size or precision of its effect. "
+                     "Other molecules are exploratory (unadjusted p, never called significant); cellular outcomes and "
+                     "markers of response have their own tables.")
+    return _html('<div class="ketrev-answer">' + "".join(f"<p>{t}</p>" for t in sentences) + "</div>")
 
 
 def labelled(table: pd.DataFrame, labels: Labels, /, columns: list[str]) -> pd.DataFrame:
@@ -139,22 +173,6 @@ def labelled(table: pd.DataFrame, labels: Labels, /, columns: list[str]) -> pd.D
     for col in columns:
         out[col] = out[col].map(lambda v, c=col: labels.value(c, v))
     return out
-
-
-def study_labels(studies: pd.DataFrame, /) -> pd.Series:
-    """How readers see a study: ``Surname et al. 2016``, or ``Journal 2016`` when no record names the
-    authors (``PMID n 2016`` when none names the journal either); repeated labels get the study id's
-    letter (``Zheng et al. 2021a``). Indexed by study id."""
-    surname = studies["first_author"].str.rsplit(" ", n=1).str[0]
-    fallback = ("PMID " + studies["pmid"]).where(studies["pmid"] != "", studies["study_id"])
-    who = surname.where(studies["first_author"] != "", studies["journal"].where(studies["journal"] != "", fallback))
-    base = who.where(studies["first_author"] == "", surname + " et al.") + " " + studies["year"].astype(str)
-    suffix = studies["study_id"].str.extract(r"[0-9]{4}([a-z])$")[0].fillna("")
-    repeated = base.duplicated(keep=False)
-    label = base.where(~repeated, base + suffix)
-    still = label.duplicated(keep=False)
-    label = label.where(~still, label + " (" + studies["study_id"] + ")")
-    return pd.Series(label.to_numpy(), index=studies["study_id"].to_numpy())
 
 
 def clinical_findings(evidence: Evidence, /) -> pd.DataFrame:
@@ -196,5 +214,6 @@ def study_explorer_table(evidence: Evidence, labels: Labels, /) -> pd.DataFrame:
     out = long[cols].copy()
     for col in ("evidence_type", "model", "molecule", "family", "measure", "region", "direction"):
         out[col] = out[col].map(partial(labels.cell, col))
+    out["year"] = shown_year(long)
     out["title"] = out["title"].replace("", "title not shown in the record read")
     return out.rename(columns={c: labels.column(c) for c in cols})

@@ -1,59 +1,73 @@
-"""Compare two inclusion sets: which studies differ, and which conclusions change."""
+"""Compare two inclusion sets: which studies differ, and which conclusions change and why."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from ketrev.analysis import units_of
 from ketrev.evidence import Evidence
-from ketrev.synthesis import vote_count
-from ketrev.tabulate import study_directions
+from ketrev.summary import outcome_summary
 
 __all__ = ["compare_sets"]
 
-_KEEP = ["n_studies", "n_increase", "n_decrease", "proportion_increase", "significant"]
+_KEEP = ["label", "analysis", "n_studies", "n_increase", "n_decrease", "n_voted", "proportion_increase", "p",
+         "state", "state_words"]
 
 
-def _majority(p: pd.Series) -> pd.Series:
-    return pd.Series(pd.NA, index=p.index, dtype="object").mask(p > 0.5, "increase").mask(p < 0.5, "decrease").mask(
-        p == 0.5, "tie").fillna("none")
+def compare_sets(a: Evidence, b: Evidence, /, *, summaries: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                 ) -> tuple[list[str], list[str], pd.DataFrame]:
+    """Studies only in ``a``, only in ``b``, and every outcome whose result differs.
 
-
-def compare_sets(a: Evidence, b: Evidence, /, *, by: str = "molecule") -> tuple[list[str], list[str], pd.DataFrame]:
-    """Studies only in ``a``, only in ``b``, and every unit whose result differs.
+    Parameters
+    ----------
+    a, b
+        Two selections of one evidence base.
+    summaries
+        Their :func:`ketrev.summary.outcome_summary`, when already computed.
 
     Returns
     -------
     tuple
-        Sorted study ids only in ``a``; only in ``b``; and a DataFrame with ``by``, then
-        for each of ``a`` and ``b`` (suffixes ``_a``, ``_b``): ``n_studies``,
-        ``n_increase``, ``n_decrease``, ``proportion_increase``, ``significant``,
-        ``majority``; then ``changed`` (which of counts, majority, significance differ, or
-        ``only in a`` / ``only in b``).
-        A unit measured in only one set has empty values for the other.
+        Sorted study ids only in ``a``; only in ``b``; and a DataFrame with ``outcome``,
+        ``label``, ``analysis``, then for each set (suffixes ``_a``, ``_b``): ``n_studies``,
+        ``n_increase``, ``n_decrease``, ``n_voted``, ``proportion_increase``, ``p``,
+        ``state``, ``state_words``; then ``changed`` (``state`` when the state of evidence
+        differs, else ``counts``; ``only in a`` / ``only in b``) and ``studies`` (the
+        studies of one set only that measured the outcome, which make the difference).
+        Outcomes whose state changes come first.
     """
     only_a = sorted(set(a.studies["study_id"]) - set(b.studies["study_id"]))
     only_b = sorted(set(b.studies["study_id"]) - set(a.studies["study_id"]))
-    votes = {}
-    for name, ev in (("a", a), ("b", b)):
-        v = vote_count(study_directions(ev.findings_long(), by=by), by=by).set_index(by)[_KEEP]
-        v["majority"] = _majority(v["proportion_increase"])
-        votes[name] = v
-    both = votes["a"].join(votes["b"], how="outer", suffixes=("_a", "_b"))
-    changes = []
+    sa, sb = summaries or (outcome_summary(a), outcome_summary(b))
+    left, right = (s.set_index("outcome")[_KEEP] for s in (sa, sb))
+    both = left.join(right.drop(columns=["label", "analysis"]), how="outer", lsuffix="_a", rsuffix="_b")
+    both["label"] = both["label"].fillna(right["label"])
+    both["analysis"] = both["analysis"].fillna(right["analysis"])
+    counts = ["n_studies", "n_increase", "n_decrease"]
+    changed = []
     for _, row in both.iterrows():
         if pd.isna(row["n_studies_a"]) or pd.isna(row["n_studies_b"]):
-            changes.append("only in a" if pd.isna(row["n_studies_b"]) else "only in b")
-            continue
-        what = []
-        if (row[["n_studies_a", "n_increase_a", "n_decrease_a"]].fillna(-1).to_numpy()
-                != row[["n_studies_b", "n_increase_b", "n_decrease_b"]].fillna(-1).to_numpy()).any():
-            what.append("counts")
-        if row["majority_a"] != row["majority_b"]:
-            what.append("majority")
-        if row["significant_a"] != row["significant_b"]:
-            what.append("significance")
-        changes.append(", ".join(what))
-    both["changed"] = changes
-    columns = [f"{c}_{s}" for s in ("a", "b") for c in (*_KEEP, "majority")]
-    out = both[both["changed"] != ""][[*columns, "changed"]].reset_index()
-    return only_a, only_b, out
+            changed.append("only in a" if pd.isna(row["n_studies_b"]) else "only in b")
+        elif row["state_words_a"] != row["state_words_b"]:
+            changed.append("state")
+        elif any(row[f"{c}_a"] != row[f"{c}_b"] for c in counts):
+            changed.append("counts")
+        else:
+            changed.append("")
+    both["changed"] = changed
+    out = both[both["changed"] != ""].copy()
+    long = pd.concat([a.findings, b.findings])
+    measured = long.groupby("molecule")["study_id"].agg(set)
+    differing = set(only_a) | set(only_b)
+    out["studies"] = [", ".join(sorted(_studies_of(o, a, measured) & differing)) for o in out.index]
+    out = out.assign(_first=out["changed"] != "state").sort_values(["_first", "n_studies_a"], ascending=[True, False])
+    out.index.name = "outcome"
+    columns = ["label", "analysis", *[f"{c}_{s}" for s in ("a", "b") for c in _KEEP[2:]], "changed", "studies"]
+    return only_a, only_b, out[columns].reset_index()
+
+
+def _studies_of(outcome: str, evidence: Evidence, measured: pd.Series) -> set[str]:
+    """Every study that measured ``outcome`` (a molecule, or the molecules of a confirmatory unit)."""
+    unit = units_of(evidence.molecules)
+    molecules = [outcome, *unit[unit == outcome].index]
+    return set().union(*(measured.get(m, set()) for m in molecules))

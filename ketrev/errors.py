@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass
 
-__all__ = ["DataError", "KetrevError", "Problem", "UsageError"]
+__all__ = ["BuildError", "DataError", "KetrevError", "Problem", "UsageError", "os_reason"]
 
 
 @dataclass(frozen=True, order=True)
@@ -41,6 +43,10 @@ class UsageError(KetrevError):
     exit_code = 2
 
 
+class BuildError(KetrevError):
+    """A notebook or the book build failed; the previous build is left as it was."""
+
+
 class DataError(KetrevError):
     """The input files break the data contract; ``problems`` lists every breach."""
 
@@ -54,3 +60,21 @@ class DataError(KetrevError):
 
     def __str__(self) -> str:
         return "\n".join(str(p) for p in self.problems)
+
+
+def os_reason(exc: OSError) -> str:
+    """``path: reason`` of an operating-system error, its cause kept (``No space left on device``),
+    also for the error list :func:`shutil.copytree` raises.
+
+    Examples
+    --------
+    >>> os_reason(OSError(28, "No space left on device", "site/dev"))
+    'site/dev: No space left on device'
+    >>> os_reason(shutil.Error([("a", "b/a", "[Errno 28] No space left on device")]))
+    'b/a: [Errno 28] No space left on device'
+    """
+    if isinstance(exc, shutil.Error) and exc.args and isinstance(exc.args[0], list) and exc.args[0]:
+        _, target, why = exc.args[0][0]
+        return f"{target}: {why}"
+    why = exc.strerror or (os.strerror(exc.errno) if exc.errno else "") or str(exc) or type(exc).__name__
+    return f"{exc.filename}: {why}" if exc.filename else why

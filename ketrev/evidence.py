@@ -11,10 +11,17 @@ from pathlib import Path
 import pandas as pd
 
 from ketrev.errors import DataError, Problem, UsageError
-from ketrev.schema import check_table, contract, read_csv, to_typed
+from ketrev.files import read_data_file
+from ketrev.schema import check_table, contract, parse_csv, to_typed
 from ketrev.text import fold
+from ketrev.years import calibration, derive
 
 __all__ = ["Evidence", "expected_id", "load_evidence", "slug", "surname_key"]
+
+#: The directions of a change, the signs of an association, and the measures of a cellular outcome.
+CHANGE_DIRECTIONS = ("increase", "decrease", "no_change")
+ASSOCIATION_SIGNS = ("positive", "negative", "none")
+CELLULAR_MEASURES = ("morphology", "electrophysiology", "cell_count")
 
 # Tables whose ids other tables refer to come first, so their vocabularies are known.
 _LOAD_ORDER = ("molecules", "models", "searches", "studies", "findings", "screening")
@@ -56,20 +63,32 @@ class Evidence:
             inclusion=inclusion,
         )
 
-    def findings_long(self) -> pd.DataFrame:
-        """Return findings joined with their study's characteristics and molecule vocabulary.
+    def findings_long(self, *, kind: str | None = "change", level: str | None = None) -> pd.DataFrame:
+        """Return findings joined with their study's characteristics and their outcome's vocabulary.
+
+        Parameters
+        ----------
+        kind
+            ``"change"`` (the default: the findings a vote counts), ``"association"``
+            (markers of response), or None for both.
+        level
+            ``"molecular"``, ``"cellular"``, or None (the default) for both.
 
         Returns
         -------
         DataFrame
             The findings columns, then ``evidence_type``, ``species``, ``model``,
-            ``ketamine_form``, ``year`` of the study, then ``label``, ``family`` and
-            ``activity_when_up`` of the molecule.
+            ``design``, ``ketamine_form``, ``year``, ``year_basis`` of the study, then ``label``,
+            ``level``, ``family`` and ``activity_when_up`` of the outcome.
         """
-        study_cols = ["study_id", "evidence_type", "species", "model", "ketamine_form", "year"]
-        mol_cols = ["molecule", "label", "family", "activity_when_up"]
-        return (self.findings.merge(self.studies[study_cols], on="study_id", how="left", validate="m:1")
+        study_cols = ["study_id", "evidence_type", "species", "model", "design", "ketamine_form", "year", "year_basis"]
+        mol_cols = ["molecule", "label", "level", "family", "activity_when_up"]
+        findings = self.findings
+        if kind is not None:
+            findings = findings[findings["kind"] == kind]
+        long = (findings.merge(self.studies[study_cols], on="study_id", how="left", validate="m:1")
                 .merge(self.molecules[mol_cols], on="molecule", how="left", validate="m:1"))
+        return long if level is None else long[long["level"] == level].reset_index(drop=True)
 
     @property
     def data_checksum(self) -> str:
@@ -118,11 +137,12 @@ def load_evidence(data_dir: str | os.PathLike[str] = "data") -> Evidence:
         path = root / table.file
         shown = str(path)
         try:
-            frame = read_csv(path, shown)
+            raw = read_data_file(path, root, shown)
+            frame = parse_csv(raw, shown)
         except DataError as exc:
             problems += exc.problems
             continue
-        checksums[table.file] = hashlib.sha256(path.read_bytes()).hexdigest()
+        checksums[table.file] = hashlib.sha256(raw).hexdigest()
         problems += check_table(frame, table, shown, vocabs)
         frames[name] = frame
         for col in table.columns.values():
@@ -173,13 +193,18 @@ def _cross_checks(frames: dict[str, pd.DataFrame], root: Path) -> list[Problem]:
 
     studies, models = frames.get("studies"), frames.get("models")
     findings, screening = frames.get("findings"), frames.get("screening")
+    molecules = frames.get("molecules")
     problems: list[Problem] = []
     if studies is not None:
         problems += _check_study_ids(studies, shown("studies"))
         problems += _check_study_kinds(studies, models, shown("studies"))
+        problems += _check_years(studies, shown("studies"))
     if findings is not None:
         problems += [Problem(shown("findings"), int(line), "", "repeats an earlier row exactly")
                      for line in findings.index[findings.duplicated(keep="first")]]
+        problems += _check_findings(findings, molecules, shown("findings"))
+    if molecules is not None:
+        problems += _check_levels(molecules, shown("molecules"))
     if screening is not None and studies is not None:
         problems += _check_screening(screening, studies, shown("screening"))
     return problems
@@ -218,8 +243,72 @@ def _check_study_ids(studies: pd.DataFrame, shown: str) -> list[Problem]:
     return problems
 
 
+def _rows(frame: pd.DataFrame, mask: pd.Series, shown: str, column: str, message: str) -> list[Problem]:
+    return [Problem(shown, int(line), column, message) for line in frame.index[mask.fillna(False).astype(bool)]]
+
+
+def _check_years(studies: pd.DataFrame, shown: str) -> list[Problem]:
+    """A derived year is the year its identifier gives (:mod:`ketrev.years`); its identifier is there."""
+    if not {"year", "year_basis"} <= set(studies.columns):
+        return []
+    table = studies.assign(**{c: studies.get(c, "") for c in ("doi", "pmid", "pmcid")})
+    typed = table.assign(year=pd.to_numeric(table["year"], errors="coerce"))
+    calibrations = {c: calibration(typed[typed["year"].notna()], c) for c in ("pmid", "pmcid")}
+    problems = []
+    for line, row in zip(table.index, table.to_dict("records")):
+        basis = row["year_basis"]
+        if basis not in ("doi", "pmid", "pmcid"):
+            continue
+        if not row[basis]:
+            problems.append(Problem(shown, int(line), "year_basis", f"the year is derived from the {basis}, which is empty"))
+            continue
+        derived = derive(row, calibrations)
+        if derived is None:
+            why = ("the DOI carries no year by a known publisher pattern" if basis == "doi" else
+                   f"the {basis} lies outside the calibration fitted to the studies that print their year")
+            problems.append(Problem(shown, int(line), "year_basis", f"{row[basis]!r}: {why}"))
+        elif str(derived) != row["year"]:
+            problems.append(Problem(shown, int(line), "year", f"{row['year']!r}: the {basis} {row[basis]!r} gives {derived}"))
+    return problems
+
+
+def _check_findings(findings: pd.DataFrame, molecules: pd.DataFrame | None, shown: str) -> list[Problem]:
+    """A change has a direction of change, an association a sign and a type; a measure fits its outcome's level."""
+    if not {"kind", "direction"} <= set(findings.columns):
+        return []
+    kind, direction = findings["kind"], findings["direction"]
+    kind_of = findings.get("association_type", pd.Series("", index=findings.index))
+    problems = _rows(findings, (kind == "change") & direction.isin(ASSOCIATION_SIGNS), shown, "direction",
+                     "a change is an increase, a decrease or no_change")
+    problems += _rows(findings, (kind == "association") & direction.isin(CHANGE_DIRECTIONS), shown, "direction",
+                      "an association is positive, negative or none")
+    problems += _rows(findings, (kind == "change") & (kind_of != ""), shown, "association_type",
+                      "only an association has a type; leave it empty for a change")
+    problems += _rows(findings, (kind == "association") & (kind_of == ""), shown, "association_type",
+                      "an association needs its type: responders, correlation or baseline")
+    if molecules is not None and {"molecule", "level"} <= set(molecules.columns) and "measure" in findings.columns:
+        level = findings["molecule"].map(dict(zip(molecules["molecule"], molecules["level"])))
+        cellular = findings["measure"].isin(CELLULAR_MEASURES)
+        problems += _rows(findings, (level == "cellular") & ~cellular & (findings["measure"] != "other"), shown,
+                          "measure", f"a cellular outcome is measured as {', '.join(CELLULAR_MEASURES)} or other")
+        problems += _rows(findings, (level == "molecular") & cellular, shown, "measure",
+                          "a molecule is measured as protein, phospho, mrna, activity, level or other")
+    return problems
+
+
+def _check_levels(molecules: pd.DataFrame, shown: str) -> list[Problem]:
+    """Every cellular outcome, and only those, is of the family ``cellular``."""
+    if not {"level", "family"} <= set(molecules.columns):
+        return []
+    cellular, family = molecules["level"] == "cellular", molecules["family"] == "cellular"
+    return (_rows(molecules, cellular & ~family, shown, "family", "a cellular outcome is of the family 'cellular'")
+            + _rows(molecules, family & ~cellular & (molecules["level"] != ""), shown, "level",
+                    "the family 'cellular' holds cellular outcomes only"))
+
+
 def _check_study_kinds(studies: pd.DataFrame, models: pd.DataFrame | None, shown: str) -> list[Problem]:
-    """A study's model belongs to its evidence type; a human study is of species human."""
+    """A study's model belongs to its evidence type; a human study is of species human; the design
+    fits the evidence type (cell cultures in vitro, patients treated)."""
     problems = []
     if models is not None and {"model", "evidence_type"} <= set(studies.columns) & set(models.columns):
         expected = studies["model"].map(dict(zip(models["model"], models["evidence_type"])))
@@ -231,6 +320,14 @@ def _check_study_kinds(studies: pd.DataFrame, models: pd.DataFrame | None, shown
         human = (studies["evidence_type"] == "human") & (studies["species"] != "human") & (studies["species"] != "")
         problems += [Problem(shown, int(line), "species", "a human study must have species 'human'")
                      for line in studies.index[human]]
+    if {"evidence_type", "design"} <= set(studies.columns):
+        kind, design = studies["evidence_type"], studies["design"]
+        problems += _rows(studies, (kind == "cell_culture") & (design != "in_vitro") & (design != ""), shown, "design",
+                          "a cell-culture study has design 'in_vitro'")
+        problems += _rows(studies, (kind != "cell_culture") & (kind != "") & (design == "in_vitro"), shown, "design",
+                          "only a cell-culture study has design 'in_vitro'")
+        problems += _rows(studies, (kind == "human") & (design == "prophylactic"), shown, "design",
+                          "a clinical study has design 'treatment'")
     return problems
 
 

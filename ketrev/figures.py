@@ -8,8 +8,11 @@ seaborn; the PRISMA diagram is drawn box by box so that its arrows meet their bo
 
 from __future__ import annotations
 
+import functools
 import itertools
 import textwrap
+import warnings
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -32,6 +35,8 @@ from matplotlib.patches import FancyBboxPatch
 from ketrev.text import fold
 
 __all__ = [
+    "MIN_FONT",
+    "WIDTH",
     "plot_effect_direction",
     "plot_evidence_map",
     "plot_prisma",
@@ -49,9 +54,24 @@ def style() -> dict[str, Any]:
     return yaml.safe_load(resources.files("ketrev").joinpath("style.yml").read_text(encoding="utf-8"))
 
 
+#: Every figure's width in inches: 9-point text stays at least 11 px on a 390 px phone screen.
+WIDTH = 4.0
+#: The smallest font size any figure uses (points).
+MIN_FONT = 9
+
+
+def _styled(plot: Callable[..., Figure]) -> Callable[..., Figure]:
+    """Draw a figure inside the book's style: every text is created with mathtext off, so a ``$``
+    in data stays a dollar sign."""
+    @functools.wraps(plot)
+    def styled(*args: Any, **kwargs: Any) -> Figure:
+        with plt.rc_context(style()["rc"]):
+            return plot(*args, **kwargs)
+    return styled
+
+
 def _figure(width: float, height: float, **kwargs: Any) -> tuple[Figure, Any]:
-    with plt.rc_context(style()["rc"]):
-        return plt.subplots(figsize=(width, height), layout="constrained", **kwargs)
+    return plt.subplots(figsize=(width, height), layout="constrained", **kwargs)
 
 
 def _require(table: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -62,7 +82,7 @@ def _require(table: pd.DataFrame, columns: list[str], what: str) -> None:
 
 def _nothing(what: str) -> Figure:
     """A small figure saying there is nothing to draw (a selection without findings)."""
-    fig, ax = _figure(5, 1)
+    fig, ax = _figure(WIDTH, 0.8)
     ax.set_axis_off()
     ax.text(0.5, 0.5, f"No {what} in this selection.", ha="center", va="center")
     return fig
@@ -72,6 +92,7 @@ def _evidence_label(kind: str) -> str:
     return style()["evidence_types"].get(kind, {}).get("label", kind)
 
 
+@_styled
 def plot_evidence_map(counts: pd.DataFrame, /, *, row: str = "molecule", column: str = "evidence_type") -> Figure:
     """Evidence map: number of studies per molecule and evidence type, coloured by net direction.
 
@@ -84,7 +105,8 @@ def plot_evidence_map(counts: pd.DataFrame, /, *, row: str = "molecule", column:
     Notes
     -----
     Net direction = (increase − decrease) / studies, from −1 (all down) to +1 (all up).
-    Rows are ordered by the number of studies, then by name. A seaborn heatmap.
+    Rows are ordered by the number of studies, then by name. A seaborn heatmap, its colour
+    bar under the map so that the map keeps the width of a phone screen.
     """
     _require(counts, [row, column, "n_studies", "n_increase", "n_decrease"], "an evidence map")
     if counts.empty:
@@ -94,24 +116,26 @@ def plot_evidence_map(counts: pd.DataFrame, /, *, row: str = "molecule", column:
     studies = studies.reindex(columns=kinds, fill_value=0)
     net = counts.assign(net=(counts["n_increase"] - counts["n_decrease"]) / counts["n_studies"])
     net = net.pivot_table(index=row, columns=column, values="net", aggfunc="mean").reindex_like(studies)
-    order = sorted(studies.index, key=lambda name: (-studies.loc[name].sum(), str(name).casefold()))
+    order = sorted(studies.index, key=lambda name: (-studies.loc[name].sum(), fold(str(name))))
     studies, net = studies.loc[order], net.loc[order]
-    fig, ax = _figure(2.6 + 1.15 * len(kinds), 1.0 + 0.3 * len(order))
+    fig, ax = _figure(WIDTH, 1.6 + 0.34 * len(order))  # two lines of a wrapped label fit a row
     cmap = LinearSegmentedColormap.from_list("net", style()["net_direction_cmap"])
     annot = studies.astype(int).astype(str).where(studies > 0, "")
-    with plt.rc_context(style()["rc"]):
-        sns.heatmap(net.astype(float), ax=ax, cmap=cmap, vmin=-1, vmax=1, center=0, annot=annot, fmt="",
-                    mask=studies.to_numpy() == 0, linewidths=0.6, linecolor="white",
-                    cbar_kws={"label": "Net direction (−1 all decrease, +1 all increase)", "shrink": 0.7},
-                    annot_kws={"fontsize": 8})
-    ax.set_xticklabels([_evidence_label(k) for k in studies.columns], rotation=0)
-    ax.set_yticklabels(list(studies.index), rotation=0)
-    ax.set_xlabel("Studies per evidence type (number in the cell)")
+    sns.heatmap(net.astype(float), ax=ax, cmap=cmap, vmin=-1, vmax=1, center=0, annot=annot, fmt="",
+                mask=studies.to_numpy() == 0, linewidths=0.6, linecolor="white",
+                cbar_kws={"label": "Net direction\n−1 all decrease, +1 all increase", "orientation": "horizontal",
+                          "location": "bottom", "shrink": 0.9, "pad": 0.02, "aspect": 25},
+                annot_kws={"fontsize": MIN_FONT})
+    ax.set_xticklabels(["\n".join(_evidence_label(k).split()) for k in studies.columns], rotation=0)
+    ax.xaxis.tick_top()
+    ax.set_yticklabels(["\n".join(textwrap.wrap(str(name), 30)) for name in studies.index], rotation=0)
+    ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(length=0)
     return fig
 
 
+@_styled
 def plot_effect_direction(directions: pd.DataFrame, /, *, row: str = "study", column: str = "family",
                           columns: list[str] | None = None) -> Figure:
     """Effect direction plot (Thomson & Thomas 2013): studies × molecule families, one panel per evidence type.
@@ -120,14 +144,15 @@ def plot_effect_direction(directions: pd.DataFrame, /, *, row: str = "study", co
     ----------
     directions
         :func:`ketrev.tabulate.study_directions` by family with ``evidence_type``; ``row``
-        holds the study labels to show (author and year), ``column`` the family names.
+        holds the study labels to show (first author and year), ``column`` the family names.
     columns
         The families in display order (default: sorted).
 
     Notes
     -----
-    ▲ increase, ▼ decrease, ● no change, ◆ mixed. Thomson HJ, Thomas S. The effect
-    direction plot. Res Synth Methods 2013;4:95-101.
+    ▲ increase, ▼ decrease, ● no change, ◆ mixed. Every panel carries the family names
+    above it, so a long figure reads anywhere; the figure is as narrow as a phone screen.
+    Thomson HJ, Thomas S. The effect direction plot. Res Synth Methods 2013;4:95-101.
     """
     _require(directions, [row, column, "direction", "evidence_type"], "an effect direction plot")
     if directions.empty:
@@ -136,66 +161,99 @@ def plot_effect_direction(directions: pd.DataFrame, /, *, row: str = "study", co
     kinds = [k for k in style()["evidence_types"] if k in set(directions["evidence_type"])]
     # rows sorted as readers expect: case and accents ignored
     rows = {k: sorted(directions.loc[directions["evidence_type"] == k, row].unique(), key=fold) for k in kinds}
-    heights = [max(len(r), 1) + 1.2 for r in rows.values()]
-    fig, axes = _figure(3.0 + 0.62 * len(cols), 2.4 + 0.19 * sum(heights), nrows=len(kinds), sharex=True,
-                        height_ratios=heights, squeeze=False)
+    header = 0.11 * max(len(c) for c in cols) + 0.45  # room for the rotated family names above each panel
+    heights = [0.19 * max(len(r), 1) + header for r in rows.values()]
+    fig, axes = _figure(WIDTH, 0.5 + sum(heights), nrows=len(kinds), height_ratios=heights, squeeze=False)
     marks = style()["directions"]
     x = {name: j for j, name in enumerate(cols)}
-    names = ["\n".join(textwrap.wrap(c, 14)) for c in cols]
-    for i, (ax, kind) in enumerate(zip(axes[:, 0], kinds)):
+    for ax, kind in zip(axes[:, 0], kinds):
         part = directions[directions["evidence_type"] == kind]
         y = {name: k for k, name in enumerate(rows[kind])}
         for direction, spec in marks.items():
             hit = part[part["direction"] == direction]
-            ax.scatter(hit[column].map(x), hit[row].map(y), marker=spec["marker"], color=spec["color"], s=34,
+            ax.scatter(hit[column].map(x), hit[row].map(y), marker=spec["marker"], color=spec["color"], s=30,
                        label=spec["label"], edgecolors="black", linewidths=0.3, zorder=3)
-        ax.set_yticks(range(len(rows[kind])), rows[kind], fontsize=8)
+        ax.set_yticks(range(len(rows[kind])), rows[kind], fontsize=MIN_FONT)
         ax.set_ylim(len(rows[kind]) - 0.5, -0.5)
+        ax.set_xlim(-0.5, len(cols) - 0.5)
+        ax.set_xticks(range(len(cols)), cols, fontsize=MIN_FONT, rotation=90)
+        ax.tick_params(axis="x", labeltop=True, labelbottom=False, top=True, bottom=False)
         n = len(rows[kind])
-        ax.set_title(f"{_evidence_label(kind)} ({n} {'study' if n == 1 else 'studies'})", loc="left", fontsize=9,
-                     weight="bold")
+        title = ax.set_title(f"{_evidence_label(kind)} ({n} {'study' if n == 1 else 'studies'})", loc="left",
+                             fontsize=MIN_FONT + 1, weight="bold", x=-0.9 if len(cols) > 6 else 0, pad=4)
+        title.set_in_layout(False)  # a title reaches over the labels; the family names above make its room
         ax.grid(True, color="#EEEEEE", linewidth=0.5)
         ax.set_axisbelow(True)
-        # family names above the first panel and below the last, so a tall figure reads from either end
-        ax.tick_params(axis="x", labeltop=i == 0, labelbottom=i == len(kinds) - 1, top=i == 0)
-    axes[-1, 0].set_xlim(-0.5, len(cols) - 0.5)
-    axes[-1, 0].set_xticks(range(len(cols)), names, fontsize=7.5)
-    for ax in (axes[0, 0], axes[-1, 0]):
-        plt.setp(ax.get_xticklabels(), rotation=45, ha="left" if ax is axes[0, 0] and len(kinds) > 1 else "right",
-                 rotation_mode="anchor")
     handles = [plt.Line2D([], [], marker=s["marker"], color=s["color"], markeredgecolor="black", markeredgewidth=0.3,
                           linestyle="", label=s["label"]) for s in marks.values()]
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", ncol=2, frameon=False, fontsize=MIN_FONT)
     return fig
 
 
-def plot_vote_counts(votes: pd.DataFrame, /, *, label: str = "molecule") -> Figure:
-    """Forest-style plot of the proportion of studies reporting an increase, with Wilson CIs.
+_DOT_SIZES = (3, 10, 30)
+
+
+def _dot(n: Any) -> Any:
+    return 10 + 5 * np.asarray(n, dtype=float)
+
+
+@_styled
+def plot_vote_counts(outcomes: pd.DataFrame, /, *, alpha: float = 0.05) -> Figure:
+    """Forest-style plot of the share of studies reporting an increase, with Wilson CIs.
 
     Parameters
     ----------
-    votes
-        :func:`ketrev.synthesis.vote_count` output; rows without a direction are skipped.
-        Each row is labelled ``name (k/n)``: k studies reporting an increase of n studies
-        with a direction (increase or decrease).
+    outcomes
+        :func:`ketrev.summary.outcome_summary` rows (``label``, ``analysis``, ``group``,
+        ``n_voted``, ``n_increase``, ``proportion_increase``, ``ci_low``, ``ci_high``, ``p``);
+        rows without a direction are skipped.
+
+    Notes
+    -----
+    Rows are grouped as the summary of findings groups them and sorted by the number of
+    studies with a direction within each group; each is labelled ``name (k/n)``: k studies
+    reporting an increase of n with a direction. A dot's area grows with n (legend). A
+    filled dark dot marks a molecule the review names whose Holm-adjusted sign test is
+    significant; exploratory outcomes are never marked.
     """
-    _require(votes, [label, "proportion_increase", "ci_low", "ci_high", "n_increase", "n_decrease"], "a vote-count plot")
-    data = votes.dropna(subset=["proportion_increase"]).sort_values(["proportion_increase", label], kind="stable")
-    fig, ax = _figure(6.4, 1.3 + 0.26 * len(data))
-    ypos = np.arange(len(data))
+    _require(outcomes, ["label", "analysis", "group", "n_voted", "n_increase", "proportion_increase", "ci_low",
+                        "ci_high", "p"], "a vote-count plot")
+    data = outcomes.dropna(subset=["proportion_increase"])
+    if data.empty:
+        return _nothing("study with a direction")
+    groups = list(dict.fromkeys(data["group"]))
+    data = data.assign(_g=data["group"].map({g: i for i, g in enumerate(groups)}))
+    data = data.sort_values(["_g", "n_voted", "label"], ascending=[True, False, True], kind="stable")
+    names = ["\n".join(textwrap.wrap(f"{name}{'' if kind == 'confirmatory' else '*'} ({up}/{n})", 26))
+             for name, kind, up, n in zip(data["label"], data["analysis"], data["n_increase"], data["n_voted"])]
+    rows = np.array([0.6 + 0.45 * name.count("\n") + 0.4 for name in names])  # a row's height grows with its lines
+    ypos = np.cumsum(rows) - rows / 2
+    fig, ax = _figure(WIDTH, 2.2 + 0.22 * rows.sum())
     colour = style()["directions"]["increase"]["color"]
-    ax.hlines(ypos, data["ci_low"], data["ci_high"], color=colour, linewidth=1.2)
-    voted = data["n_increase"] + data["n_decrease"]
-    ax.scatter(data["proportion_increase"], ypos, s=12 + 6 * voted, color=colour, edgecolors="black", linewidths=0.3, zorder=3)
+    significant = ((data["analysis"] == "confirmatory") & (data["p"] < alpha)).to_numpy()
+    ax.hlines(ypos, data["ci_low"], data["ci_high"], color=colour, linewidth=1.1)
+    ax.scatter(data["proportion_increase"][~significant], ypos[~significant], s=_dot(data["n_voted"][~significant]),
+               color="white", edgecolors=colour, linewidths=1.0, zorder=3)
+    ax.scatter(data["proportion_increase"][significant], ypos[significant], s=_dot(data["n_voted"][significant]),
+               color="#222222", edgecolors="#222222", linewidths=1.0, zorder=3)
     ax.axvline(0.5, color="#888888", linestyle="--", linewidth=0.8)
-    ax.set_yticks(ypos, [f"{name} ({up}/{n})" for name, up, n in zip(data[label], data["n_increase"], voted)])
+    for edge in (np.cumsum(rows)[:-1])[(data["_g"].to_numpy()[1:] != data["_g"].to_numpy()[:-1])]:
+        ax.axhline(edge, color="#DDDDDD", linewidth=0.8)  # between pathways
+    ax.set_yticks(ypos, names, fontsize=MIN_FONT)
+    ax.set_ylim(rows.sum(), 0)
     ax.set_xlim(-0.03, 1.03)
     ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlabel("Studies reporting an increase, of those with a direction (95% Wilson CI)\n"
-                  "Label: increases / studies with a direction")
+    ax.set_xlabel("Studies reporting an increase, of those\nwith a direction (Wilson 95% CI)", loc="right")
+    sizes = [plt.Line2D([], [], marker="o", markersize=float(np.sqrt(_dot(n))), markerfacecolor="white",
+                        markeredgecolor=colour, linestyle="", label=f"{n} studies") for n in _DOT_SIZES]
+    filled = plt.Line2D([], [], marker="o", color="#222222", linestyle="", label="Significant (Holm,\nreview's molecules)")
+    fig.legend(handles=[*sizes, filled], loc="outside lower center", ncol=2, frameon=False, fontsize=MIN_FONT,
+               title="Label: increases / studies with a direction;\n* exploratory (unadjusted, never marked)",
+               title_fontsize=MIN_FONT)
     return fig
 
 
+@_styled
 def plot_studies_per_year(studies: pd.DataFrame, /) -> Figure:
     """Stacked bars of included studies per publication year and evidence type."""
     _require(studies, ["year", "evidence_type"], "a studies-per-year plot")
@@ -203,13 +261,14 @@ def plot_studies_per_year(studies: pd.DataFrame, /) -> Figure:
     counts = pd.crosstab(studies["year"], studies["evidence_type"]).reindex(columns=list(types), fill_value=0)
     years = range(int(studies["year"].min()), int(studies["year"].max()) + 1)
     counts = counts.reindex(years, fill_value=0)
-    fig, ax = _figure(6.5, 3.0)
+    fig, ax = _figure(WIDTH, 2.8)
     bottom = np.zeros(len(counts))
     for kind, spec in types.items():
         ax.bar(counts.index, counts[kind], bottom=bottom, color=spec["color"], label=spec["label"])
         bottom += counts[kind].to_numpy()
     ax.set_xlabel("Publication year")
     ax.set_ylabel("Studies")
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True, nbins=6))
     ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.legend(frameon=False)
     return fig
@@ -217,14 +276,17 @@ def plot_studies_per_year(studies: pd.DataFrame, /) -> Figure:
 
 _BOX = {"facecolor": "white", "edgecolor": "#444444", "linewidth": 0.8}
 _STAGE = {"facecolor": "#DCE9F5", "edgecolor": "none"}
+_PAD = 0.1  # inches of white around the text inside a PRISMA box
 
 
+@_styled
 def plot_prisma(counts: pd.DataFrame, /) -> Figure:
     """PRISMA 2020 flow diagram (new review, databases) from :func:`ketrev.prisma.prisma_counts`.
 
     Left column: identification → screening → retrieval → eligibility → included; right
-    column: what left at each step, reasons ordered by count. Boxes are drawn with known
-    extents, so every arrow starts and ends on a box edge.
+    column: what left at each step, reasons ordered by count. Every box is sized from the
+    measured extent of its text, so any count fits; every arrow starts and ends on a box
+    edge.
     """
     _require(counts, ["box", "stage", "label", "n"], "a PRISMA diagram")
     n = dict(zip(counts["box"], counts["n"]))
@@ -232,55 +294,75 @@ def plot_prisma(counts: pd.DataFrame, /) -> Figure:
 
     def reasons(prefix: str) -> str:
         part = counts[counts["box"].str.startswith(prefix)]
-        return "\n".join(f"  {text}: {k}" for text, k in zip(part["label"], part["n"]))
+        return "\n".join(f"  {text}: {k:,}" for text, k in zip(part["label"], part["n"]))
 
     left = [
-        ("identified", f"{label['identified']}\n(n = {n['identified']:,})", 1.0),
-        ("screened", f"Records screened\n(n = {n['screened']})", 1.0),
-        ("sought", f"Reports sought for retrieval\n(n = {n['sought']})", 1.0),
-        ("assessed", f"Reports assessed for eligibility\n(n = {n['assessed']})", 1.0),
-        ("included", f"Studies in the evidence base\n(n = {n['in_evidence_base']})"
-                     + (f"\nOutside inclusion set: {n['not_selected']}" if "not_selected" in n else "")
-                     + f"\nIncluded in this book (n = {n['included']})", 1.6),
+        ("identified", f"{label['identified']}\n(n = {n['identified']:,})"),
+        ("screened", f"{label['screened']}\n(n = {n['screened']:,})"),
+        ("sought", f"{label['sought']}\n(n = {n['sought']:,})"),
+        ("assessed", f"{label['assessed']}\n(n = {n['assessed']:,})"),
+        ("included", f"{label['in_evidence_base']}\n(n = {n['in_evidence_base']:,})"
+                     + (f"\n{label['not_selected']}: {n['not_selected']:,}" if "not_selected" in n else "")
+                     + f"\n{label['included']}\n(n = {n['included']:,})"),
     ]
     right = {
-        "identified": f"Records removed before screening:\n  {label['removed_duplicates']}: {n['removed_duplicates']}\n"
+        "identified": f"Records removed before screening:\n  {label['removed_duplicates']}: {n['removed_duplicates']:,}\n"
                       f"  {label['removed_unscreened']}: {n['removed_unscreened']:,}",
-        "screened": f"Records excluded (n = {n['excluded_screening']})\n{reasons('screening:')}",
-        "sought": "Reports not retrieved\n(no traceable record,\nor no result shown)\n" f"(n = {n['not_retrieved']})",
-        "assessed": f"Reports excluded (n = {n['excluded_eligibility']})\n{reasons('eligibility:')}",
+        "screened": f"{label['excluded_screening']} (n = {n['excluded_screening']:,})\n{reasons('screening:')}",
+        "sought": "\n".join(textwrap.wrap(label["not_retrieved"], 30)) + f"\n(n = {n['not_retrieved']:,})",
+        "assessed": f"{label['excluded_eligibility']} (n = {n['excluded_eligibility']:,})\n{reasons('eligibility:')}",
     }
-    heights = {key: 0.6 + 0.24 * max(text.count("\n"), right.get(key, "").count("\n")) for key, text, _ in left}
-    gap = 0.45
-    total = sum(heights.values()) + gap * (len(left) - 1)
-    fig, ax = _figure(7.2, 0.6 + 0.95 * total)
+    fig = plt.figure(layout=None)
+    renderer = fig.canvas.get_renderer()
+
+    def extent(text: str, size: float) -> tuple[float, float]:
+        """Width and height of a text, in inches."""
+        probe = fig.text(0, 0, text, fontsize=size, ha="left", va="bottom", linespacing=1.3)
+        box = probe.get_window_extent(renderer)
+        probe.remove()
+        return box.width / fig.dpi, box.height / fig.dpi
+
+    left_size, right_size = MIN_FONT + 0.5, MIN_FONT
+    lsize = {key: extent(text, left_size) for key, text in left}
+    rsize = {key: extent(text, right_size) for key, text in right.items()}
+    stage_w, gap_x, gap_y, margin = 0.3, 0.35, 0.3, 0.1
+    lw = max(w for w, _ in lsize.values()) + 2 * _PAD
+    rw = max(w for w, _ in rsize.values()) + 2 * _PAD
+    heights = {key: max(lsize[key][1], rsize.get(key, (0, 0))[1]) + 2 * _PAD for key, _ in left}
+    width = margin + stage_w + 0.1 + lw + gap_x + rw + margin
+    height = sum(heights.values()) + gap_y * (len(left) - 1) + 2 * margin
+    fig.set_size_inches(width, height)
+    ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
-    ax.set_xlim(0, 10)
-    ax.set_ylim(-total - 0.1, 0.1)
-    lx, lw, rx, rw = 1.0, 3.9, 5.6, 4.3
-    y = 0.0
-    centres = {}
-    for key, text, _ in left:
+    ax.set_xlim(0, width)
+    ax.set_ylim(-height, 0)
+    lx = margin + stage_w + 0.1
+    rx = lx + lw + gap_x
+    y = -margin
+    edges = {}
+    for key, text in left:
         h = heights[key]
         ax.add_patch(FancyBboxPatch((lx, y - h), lw, h, boxstyle="square,pad=0", **_BOX))
-        ax.text(lx + lw / 2, y - h / 2, text, ha="center", va="center", fontsize=9.5)
+        ax.text(lx + lw / 2, y - h / 2, text, ha="center", va="center", fontsize=left_size, linespacing=1.3,
+                multialignment="center")
         if key in right:
             ax.add_patch(FancyBboxPatch((rx, y - h), rw, h, boxstyle="square,pad=0", **_BOX))
-            ax.text(rx + 0.12, y - h / 2, right[key], ha="left", va="center", fontsize=8.5)
+            ax.text(rx + _PAD, y - h / 2, right[key], ha="left", va="center", fontsize=right_size, linespacing=1.3)
             ax.annotate("", xy=(rx, y - h / 2), xytext=(lx + lw, y - h / 2),
                         arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 0, "shrinkB": 0})
-        centres[key] = (y, y - h)
-        y -= h + gap
-    keys = [k for k, _, _ in left]
+        edges[key] = (y, y - h)
+        y -= h + gap_y
+    keys = [k for k, _ in left]
     for upper, lower in itertools.pairwise(keys):
-        ax.annotate("", xy=(lx + lw / 2, centres[lower][0]), xytext=(lx + lw / 2, centres[upper][1]),
+        ax.annotate("", xy=(lx + lw / 2, edges[lower][0]), xytext=(lx + lw / 2, edges[upper][1]),
                     arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 0, "shrinkB": 0})
     stages = [("Identification", ["identified"]), ("Screening", ["screened", "sought", "assessed"]),
               ("Included", ["included"])]
     for name, members in stages:
-        top, bottom = centres[members[0]][0], centres[members[-1]][1]
-        ax.add_patch(FancyBboxPatch((0.05, bottom), 0.6, top - bottom, boxstyle="square,pad=0", **_STAGE))
-        ax.text(0.35, (top + bottom) / 2, name, rotation=90, ha="center", va="center", fontsize=9, weight="bold")
+        top, bottom = edges[members[0]][0], edges[members[-1]][1]
+        ax.add_patch(FancyBboxPatch((margin, bottom), stage_w, top - bottom, boxstyle="square,pad=0", **_STAGE))
+        ax.text(margin + stage_w / 2, (top + bottom) / 2, name, rotation=90, ha="center", va="center",
+                fontsize=MIN_FONT, weight="bold")
     return fig
 
 
@@ -288,13 +370,15 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
     """Save a figure as SVG and PNG, byte-identical for identical input; return the paths.
 
     The SVG carries no date and a fixed hash salt; the PNG no software or date metadata.
-    The constrained layout keeps every label inside the figure; it is computed in one draw
-    and then frozen, so that each file costs one more draw, not a layout of its own.
+    The layout is computed in one draw and then frozen, so that each file costs one more
+    draw, not a layout of its own. Warnings of the drawing (a glyph missing from the font,
+    say) are not printed: they would reach the page with the machine's paths.
     """
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".svg"), stem.with_suffix(".png")]
-    with plt.rc_context(style()["rc"]):
+    with plt.rc_context(style()["rc"]), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         fig.canvas.draw()
         fig.set_layout_engine("none")  # keep the positions of that draw
         fig.savefig(paths[0], format="svg", metadata={"Date": None, "Creator": None})
@@ -303,7 +387,8 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
     return paths
 
 
-def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by: str = "molecule",
+@_styled
+def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by: str = "outcome",
                              choices: list[str] | None = None) -> Figure:
     """Specification curve (Simonsohn et al. 2020) of one unit across the multiverse.
 
@@ -312,7 +397,7 @@ def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by
     runs
         :func:`ketrev.robustness.multiverse` output.
     unit
-        The molecule (or family) id to draw; ``title`` names it for the reader.
+        The outcome (or molecule, or family) id to draw; ``title`` names it for the reader.
     choices
         Decision columns shown in the lower panel (default: every column between
         ``spec_id`` and ``by`` that varies among the unit's evaluable specifications).
@@ -328,9 +413,8 @@ def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by
     shown = mine[mine["evaluable"]].sort_values(["proportion_increase", "spec_id"], kind="stable")
     decisions = choices or [c for c in runs.columns[1:runs.columns.get_loc(by)] if shown[c].nunique() > 1]
     labels = [(d, o) for d in decisions for o in sorted(shown[d].unique(), key=lambda o: (o != "all", o))]
-    with plt.rc_context(style()["rc"]):
-        fig, (top, bottom) = plt.subplots(2, 1, figsize=(7.5, 3.2 + 0.16 * len(labels)), sharex=True,
-                                          layout="constrained", height_ratios=[3, max(1.0, 0.12 * len(labels))])
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, 3.0 + 0.2 * len(labels)), sharex=True,
+                                      layout="constrained", height_ratios=[3, max(1.0, 0.16 * len(labels))])
     x = np.arange(len(shown))
     colour = style()["directions"]["increase"]["color"]
     top.vlines(x, shown["ci_low"], shown["ci_high"], color="#BBBBBB", linewidth=0.6)
@@ -339,12 +423,12 @@ def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by
     top.set_ylim(0, 1)
     top.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     top.set_ylabel("Studies increasing\n(of those with a direction)")
-    top.set_title(f"{title}: {len(shown)} evaluable specifications, {len(mine) - len(shown)} with too few studies",
-                  fontsize=9, loc="left")
+    top.set_title(f"{title}: {len(shown):,} evaluable specifications,\n{len(mine) - len(shown):,} with too few studies",
+                  fontsize=MIN_FONT, loc="left")
     for row, (decision, option) in enumerate(labels):
         hits = x[(shown[decision] == option).to_numpy()]
         bottom.scatter(hits, np.full(len(hits), row), marker="|", s=20, color="black", linewidths=0.6)
-    bottom.set_yticks(range(len(labels)), [f"{d.capitalize()}: {o}" for d, o in labels], fontsize=6.5)
+    bottom.set_yticks(range(len(labels)), [f"{d.capitalize()}: {o}" for d, o in labels], fontsize=MIN_FONT)
     bottom.set_ylim(len(labels) - 0.5, -0.5)
     bottom.set_xlabel("Specifications, sorted by the share of studies increasing")
     return fig

@@ -12,29 +12,53 @@ import yaml
 
 from ketrev.errors import DataError, Problem, UsageError
 from ketrev.evidence import Evidence
+from ketrev.files import read_data_file
 from ketrev.schema import contract
+from ketrev.text import did_you_mean
+from ketrev.years import within
 
 __all__ = ["InclusionSet", "check_inclusion_sets", "list_inclusion_sets", "load_inclusion", "select"]
 
-NAME_PATTERN = re.compile(r"[a-z0-9_-]+")
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
 DEFAULT = "all"
+#: Names a set cannot take: its book would land inside another's (``_build/html`` is the default book).
+RESERVED = frozenset({"html"})
 #: An inclusion set is a short hand-written file; anything larger is refused unread.
 MAX_BYTES = 64 * 1024
 
 
+#: An inclusion set is a few levels deep; anything deeper is refused before it is built.
+MAX_DEPTH = 16
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """YAML as a person writes it: no aliases (no "billion laughs"), no repeated keys."""
+    """YAML as a person writes it: no aliases (no "billion laughs"), keys that are text and
+    appear once, and at most :data:`MAX_DEPTH` levels of nesting."""
+
+    _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark
-            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed", problem_mark=mark)
-        return super().compose_node(parent, index)
+            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed", problem_mark=self.peek_event().start_mark)
+        if self._depth >= MAX_DEPTH:
+            raise yaml.MarkedYAMLError(problem=f"nested deeper than {MAX_DEPTH} levels",
+                                       problem_mark=self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         seen = set()
         for key_node, _ in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise yaml.MarkedYAMLError(problem="a key must be a word, not a list or a mapping",
+                                           problem_mark=key_node.start_mark)
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str):
+                raise yaml.MarkedYAMLError(problem=f"the key {key!r} is not text; quote it",
+                                           problem_mark=key_node.start_mark)
             if key in seen:
                 raise yaml.MarkedYAMLError(problem=f"the key {key!r} appears twice", problem_mark=key_node.start_mark)
             seen.add(key)
@@ -59,7 +83,7 @@ class InclusionSet:
 def list_inclusion_sets(data_dir: str | Path) -> list[str]:
     """Return the names of the inclusion sets defined in ``data_dir/inclusion``."""
     folder = Path(data_dir) / "inclusion"
-    return sorted(p.stem for p in folder.glob("*.yml") if NAME_PATTERN.fullmatch(p.stem))
+    return sorted(p.stem for p in folder.glob("*.yml") if NAME_PATTERN.fullmatch(p.stem) and p.stem not in RESERVED)
 
 
 def load_inclusion(data_dir: str | Path, name: str = DEFAULT) -> InclusionSet:
@@ -73,16 +97,19 @@ def load_inclusion(data_dir: str | Path, name: str = DEFAULT) -> InclusionSet:
         The file is not valid YAML or its keys break the inclusion format.
     """
     if not NAME_PATTERN.fullmatch(name):
-        raise UsageError(f"{name!r} is not an inclusion set name: use lower-case letters, digits, '-' and '_'")
+        raise UsageError(f"{name!r} is not an inclusion set name: use lower-case letters, digits, '-' and '_', "
+                         "starting with a letter or digit")
+    if name in RESERVED:
+        raise UsageError(f"{name!r} cannot name an inclusion set: the book's layout uses it; choose another name")
     path = Path(data_dir) / "inclusion" / f"{name}.yml"
     if not path.is_file():
-        known = ", ".join(list_inclusion_sets(data_dir)) or "none"
-        raise UsageError(f"{path}: no inclusion set {name!r} (known sets: {known})")
+        known = list_inclusion_sets(data_dir)
+        raise UsageError(f"{path}: no inclusion set {name!r}{did_you_mean(name, known)} "
+                         f"(known sets: {', '.join(known) or 'none'})")
     shown = str(path)
-    if path.stat().st_size > MAX_BYTES:
-        raise DataError([Problem(shown, None, "", f"larger than {MAX_BYTES // 1024} KiB; an inclusion set is a short file")])
+    raw = read_data_file(path, Path(data_dir), shown, max_bytes=MAX_BYTES)
     try:
-        spec = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=_StrictLoader)
+        spec = yaml.load(raw.decode("utf-8-sig"), Loader=_StrictLoader)
     except UnicodeDecodeError:
         raise DataError([Problem(shown, None, "", "not UTF-8; save the file as UTF-8")]) from None
     except yaml.YAMLError as exc:
@@ -129,7 +156,7 @@ def check_inclusion_sets(evidence: Evidence, /) -> list[Problem]:
     folder = evidence.data_dir / "inclusion"
     problems = []
     for path in sorted(folder.glob("*.yml")) + sorted(folder.glob("*.yaml")):
-        if path.suffix != ".yml" or not NAME_PATTERN.fullmatch(path.stem):
+        if path.suffix != ".yml" or not NAME_PATTERN.fullmatch(path.stem) or path.stem in RESERVED:
             problems.append(Problem(str(path), None, "", "not an inclusion set name: name a set "
                                                           "NAME.yml with lower-case letters, digits, '-' and '_'"))
             continue
@@ -148,7 +175,8 @@ def _check_where(where: dict[str, Any], shown: str) -> list[Problem]:
     for key, allowed in where.items():
         col = columns.get(key)
         if col is None:
-            problems.append(Problem(shown, None, f"where.{key}", f"not a studies column; expected one of {', '.join(columns)}"))
+            problems.append(Problem(shown, None, f"where.{key}", f"not a studies column{did_you_mean(str(key), columns)}; "
+                                                                 f"expected one of {', '.join(columns)}"))
         elif col.type == "integer":
             if not (isinstance(allowed, dict) and set(allowed) <= {"min", "max"} and allowed
                     and all(isinstance(v, int) and not isinstance(v, bool) for v in allowed.values())):
@@ -163,7 +191,8 @@ def _check_where(where: dict[str, Any], shown: str) -> list[Problem]:
         elif col.values is not None:
             for value in allowed:
                 if value not in col.values:
-                    problems.append(Problem(shown, None, f"where.{key}", f"{value!r} is not one of: {', '.join(col.values)}"))
+                    problems.append(Problem(shown, None, f"where.{key}", f"{value!r} is not one of: {', '.join(col.values)}"
+                                                                         f"{did_you_mean(value, col.values)}"))
     return problems
 
 
@@ -189,8 +218,10 @@ def select(evidence: Evidence, inclusion: InclusionSet, /) -> Evidence:
     keep = pd.Series(True, index=studies.index)
     for key, allowed in inclusion.where.items():
         column = studies[key]
-        if isinstance(allowed, dict):
-            keep &= column.between(allowed.get("min", column.min()), allowed.get("max", column.max())).fillna(False)
+        if isinstance(allowed, dict):  # a range; a derived year never decides the edge of a year range
+            low, high = allowed.get("min"), allowed.get("max")
+            keep &= (within(studies, low, high) if key == "year" else
+                     column.between(column.min() if low is None else low, column.max() if high is None else high).fillna(False))
             continue
         spec = contract()["studies"].columns[key]
         if spec.vocab is not None:

@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -18,12 +19,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from ketrev.errors import DataError, Problem
+from ketrev.files import read_data_file
 
-__all__ = ["Column", "Table", "check_table", "contract", "read_csv", "to_typed"]
+__all__ = ["Column", "Table", "check_table", "contract", "parse_csv", "read_csv", "to_typed"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ def contract() -> dict[str, Table]:
     return tables
 
 
-def read_csv(path: Path, shown: str) -> pd.DataFrame:
+def read_csv(path: Path, shown: str, root: Path | None = None) -> pd.DataFrame:
     """Read a CSV file as text cells, indexed by the line number of each record.
 
     Parameters
@@ -80,6 +83,9 @@ def read_csv(path: Path, shown: str) -> pd.DataFrame:
         The file to read.
     shown
         How the file is named in messages (e.g. ``data/evidence/studies.csv``).
+    root
+        The data folder the file must be a regular file inside (default: its own folder);
+        see :func:`ketrev.files.read_data_file`.
 
     Returns
     -------
@@ -90,15 +96,14 @@ def read_csv(path: Path, shown: str) -> pd.DataFrame:
     Raises
     ------
     DataError
-        The file is missing, not UTF-8, malformed, or a row has the wrong number of
-        fields (every such row is reported).
+        The file is missing, not a regular file inside ``root``, not UTF-8, malformed, or
+        a row has the wrong number of fields (every such row is reported).
     """
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError([Problem(shown, None, "", "file not found")]) from None
-    except OSError as exc:
-        raise DataError([Problem(shown, None, "", f"cannot be read ({exc.strerror})")]) from None
+    return parse_csv(read_data_file(path, path.parent if root is None else root, shown), shown)
+
+
+def parse_csv(raw: bytes, shown: str) -> pd.DataFrame:
+    """Parse the bytes of a CSV file as :func:`read_csv` does (``shown`` names it in messages)."""
     raw = raw.removeprefix(codecs.BOM_UTF8)
     try:
         text = raw.decode("utf-8")
@@ -156,8 +161,12 @@ def _read_plain_csv(text: str) -> pd.DataFrame | None:
     if '"' in text or "\n\n" in text or "\n\r\n" in text or not text.strip():
         return None
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, na_filter=False, engine="c")
-    except (pd.errors.ParserError, ValueError):
+        with warnings.catch_warnings():
+            # index_col=False and warnings as errors: a row with too many fields is never an inferred index
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), dtype="str", keep_default_na=False, na_filter=False, engine="c",
+                                index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, ValueError):
         return None
     header = text.split("\n", 1)[0].removesuffix("\r").split(",")
     if list(frame.columns) != header or text.count(",") != (len(header) - 1) * (len(frame) + 1):
@@ -198,8 +207,9 @@ def check_table(
     return problems
 
 
-_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-_MULTILINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: C0 and C1 control characters (a multi-line cell may hold tabs and line breaks), and Unicode line separators.
+_SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_MULTILINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | None) -> list[Problem]:
@@ -208,12 +218,14 @@ def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | 
             problems.append(Problem(shown, int(line), col.name, message(value) if callable(message) else message))
 
     problems: list[Problem] = []
-    empty = values == ""
+    empty = values.str.strip() == ""  # a cell of spaces says nothing
     bad_chars = _MULTILINE_BAD if col.multiline else _SINGLE_LINE_BAD
     report(values.str.contains(bad_chars, regex=True),
            "contains a control character" + ("" if col.multiline else " or a line break; a cell is one line of text"))
     if col.required:
         report(empty, "empty; a value is required")
+    else:
+        report(empty & (values != ""), "only spaces; leave the cell empty or give a value")
     given = values[~empty]
     if col.values is not None:
         report(~empty & ~values.isin(col.values), lambda v: f"{v!r} is not one of: {', '.join(col.values)}")
@@ -225,7 +237,7 @@ def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | 
         report(values.index.isin(bad[bad].index), lambda v: f"{v!r} is not in the expected form: {col.description}")
     if col.type in ("integer", "number"):
         numbers = pd.to_numeric(given, errors="coerce")
-        whole = numbers.notna() & (col.type == "number" or given.str.fullmatch(r"-?[0-9]+"))
+        whole = numbers.notna() & np.isfinite(numbers) & (col.type == "number" or given.str.fullmatch(r"-?[0-9]+"))
         kind = "a whole number" if col.type == "integer" else "a number"
         report(values.index.isin(given.index[~whole]), lambda v: f"{v!r} is not {kind}")
         ok = numbers[whole]

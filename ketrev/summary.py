@@ -1,151 +1,235 @@
-"""Summary of findings: the answer to the review's question, one row per molecule.
+"""The answer to the review's question: every outcome's result, robustness and state of evidence.
 
-Like a Cochrane *Summary of findings* table: for each molecule the review names (and any
-other measured in at least three studies), the studies by evidence type, the vote count,
-the proportion increasing with its Wilson interval, the Holm-adjusted sign test, how often
-the direction holds across the multiverse of inclusion choices, one plain sentence given by
-a written rule (:data:`VERDICTS`), and the review's own conclusion beside it.
+:func:`outcome_summary` is the one table every page, figure and download takes its words
+from: per outcome (a confirmatory unit of :mod:`ketrev.analysis`, or an exploratory
+molecule or cellular outcome) the vote count pooled and split into animals and cells and
+patients, the sign test (Holm-adjusted across the family for a confirmatory unit), the
+multiverse and leave-one-out shares, the state of evidence and the certainty in words, the
+markers-of-response evidence, and the review's own conclusion beside it.
+:func:`summary_of_findings` is its Cochrane-style selection for the home page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ketrev.analysis import (
+    CERTAINTY,
+    FAMILY_SIZE,
+    MIN_STUDIES,
+    REVIEW_CONCLUSION,
+    UNITS,
+    certainty,
+    evidence_state,
+    holm_family,
+    outcome_table,
+    state_words,
+    units_of,
+)
 from ketrev.evidence import Evidence
-from ketrev.robustness import ROBUST_SHARE
+from ketrev.robustness import Unit, directions_by, leave_one_out, multiverse, robustness_summary
 from ketrev.synthesis import vote_count
-from ketrev.tabulate import MIN_STUDIES, study_directions
+from ketrev.views import format_share, p_text, study_labels
 
-__all__ = ["REVIEW_CONCLUSION", "ROBUST_SHARE", "VERDICTS", "summary_of_findings", "verdict", "verdict_rules"]
+__all__ = ["PATHWAYS", "explain", "markers_of_response", "outcome_summary", "outcome_votes", "summary_of_findings"]
 
-#: What the review's abstract concludes (Kang, Hawken & Vazquez 2022): ketamine increases
-#: molecules that modulate neuroplasticity; it names these as of highest interest.
-REVIEW_CONCLUSION = "Increase"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """One rule of the plain-language sentence: when it applies, and what it says."""
-
-    when: str
-    sentence: str
+#: The order of the review's groups (pathways) in the summary of findings.
+PATHWAYS = ("glutamatergic", "mtor", "translation", "neurotrophic", "gsk3", "mapk", "microrna", "synaptic", "other",
+            "cellular")
+_STRATA = {"cell_culture": "preclinical", "animal": "preclinical", "human": "clinical"}
+_COUNTS = ["n_studies", "n_increase", "n_decrease", "n_no_change", "n_mixed", "n_voted", "proportion_increase"]
 
 
-#: The rules, tried in order; the first whose condition holds gives the sentence.
-VERDICTS: dict[str, Verdict] = {
-    "too_few": Verdict(f"Fewer than {MIN_STUDIES} studies report an increase or a decrease.",
-                       "Too few studies with a direction to say."),
-    "tie": Verdict("As many studies report an increase as a decrease.", "No consistent direction."),
-    "consistent_robust": Verdict(f"Most studies report one direction, the sign test is significant after Holm "
-                                 f"adjustment, and that direction holds in at least {ROBUST_SHARE:.0%} of the evaluable "
-                                 "specifications.", "Consistent {direction}, robust to inclusion choices."),
-    "consistent_sensitive": Verdict("Most studies report one direction and the sign test is significant after Holm "
-                                    f"adjustment, but the direction holds in fewer than {ROBUST_SHARE:.0%} of the "
-                                    "evaluable specifications.", "Consistent {direction}, but sensitive to inclusion choices."),
-    "mostly_robust": Verdict("Most studies report one direction, not significantly after Holm adjustment; the "
-                             f"direction holds in at least {ROBUST_SHARE:.0%} of the evaluable specifications.",
-                             "Mostly {direction}s; not significant after Holm; robust to inclusion choices."),
-    "mostly_sensitive": Verdict("Most studies report one direction, not significantly after Holm adjustment, and the "
-                                f"direction holds in fewer than {ROBUST_SHARE:.0%} of the evaluable specifications "
-                                "(or none is evaluable).",
-                                "Mostly {direction}s; not significant after Holm; sensitive to inclusion choices."),
-}
+def _labels(evidence: Evidence, by: Unit) -> pd.DataFrame:
+    """Label, analysis, level and group (pathway or family) of every unit id."""
+    mol = evidence.molecules.set_index("molecule")
+    rows = []
+    if by in ("outcome", "molecule"):
+        rows += [(m, r.label, "exploratory", r.level, r.family) for m, r in mol.iterrows()]
+    if by == "outcome":
+        rows = [r for r in rows if r[0] not in UNITS]
+        rows += [(u.id, u.label, "confirmatory", "molecular", u.pathway) for u in UNITS.values()]
+    if by == "family":
+        rows += [(f, f, "exploratory", "cellular" if f == "cellular" else "molecular", f) for f in mol["family"].unique()]
+    return pd.DataFrame(rows, columns=[by, "label", "analysis", "level", "group"]).set_index(by)
 
 
-def verdict(n_voted: int, proportion: float, p_holm: float, share_holds: float) -> tuple[str, str]:
-    """The rule that applies to one molecule's numbers and its sentence.
-
-    Examples
-    --------
-    >>> verdict(21, 0.86, 0.004, 1.0)
-    ('consistent_robust', 'Consistent increase, robust to inclusion choices.')
-    >>> verdict(2, 1.0, 1.0, np.nan)[1]
-    'Too few studies with a direction to say.'
-    """
-    if n_voted < MIN_STUDIES:
-        rule = "too_few"
-    elif proportion == 0.5:
-        rule = "tie"
-    else:
-        robust = bool(share_holds >= ROBUST_SHARE) if pd.notna(share_holds) else False
-        prefix = "consistent" if p_holm < 0.05 else "mostly"
-        rule = f"{prefix}_{'robust' if robust else 'sensitive'}"
-    direction = "increase" if proportion > 0.5 else "decrease"
-    return rule, VERDICTS[rule].sentence.format(direction=direction)
+def _strata(evidence: Evidence, by: Unit) -> pd.DataFrame:
+    """Vote counts of animals and cells (``pre_*``) and of patients (``cli_*``), per unit."""
+    directions = directions_by(evidence, by).merge(evidence.studies[["study_id", "evidence_type"]], on="study_id")
+    directions["stratum"] = directions["evidence_type"].map(_STRATA)
+    votes = vote_count(directions, by=[by, "stratum"]).set_index([by, "stratum"])[_COUNTS]
+    parts = []
+    for stratum, prefix in (("preclinical", "pre_"), ("clinical", "cli_")):
+        part = votes.xs(stratum, level="stratum") if stratum in votes.index.get_level_values(1) else votes.iloc[:0].droplevel(1)
+        parts.append(part.add_prefix(prefix))
+    out = parts[0].join(parts[1], how="outer")
+    counts = [c for c in out.columns if not c.endswith("proportion_increase")]
+    out[counts] = out[counts].fillna(0).astype(int)
+    return out
 
 
-def verdict_rules() -> pd.DataFrame:
-    """The rules of the sentence as a table (for the methods page): ``rule``, ``when``, ``sentence``."""
-    return pd.DataFrame([(name, v.when, v.sentence.format(direction="increase")) for name, v in VERDICTS.items()],
-                        columns=["rule", "when", "sentence"])
+def _associations(evidence: Evidence, by: Unit) -> pd.DataFrame:
+    """Markers of response per unit: studies, and their signs in words."""
+    long = evidence.findings_long(kind="association")
+    if by == "outcome":
+        long = outcome_table(long, evidence.molecules)
+    if long.empty:
+        return pd.DataFrame(columns=["n_association_studies", "association"])
+    per_study = long.groupby([by, "study_id"])["direction"].agg(lambda d: d.mode().iloc[0] if d.nunique() == 1 else "mixed")
+    words = {"positive": "higher level, better response", "negative": "higher level, worse response",
+             "none": "no association", "mixed": "mixed"}
+
+    def describe(signs: pd.Series) -> str:
+        counts = signs.value_counts()
+        return "; ".join(f"{words[s]} ({n})" for s, n in counts.items())
+
+    grouped = per_study.groupby(level=0)
+    return pd.DataFrame({"n_association_studies": grouped.size(), "association": grouped.apply(describe)})
 
 
-def _agreement(row: Any) -> str:
-    if row.review_highlight != "yes":
+def _agreement(row: Any, inhibitory: set[str]) -> str:
+    if row.analysis != "confirmatory":
         return "Not named by the review"
     if row.n_voted < MIN_STUDIES:
         return "Too few studies"
-    if row.activity_when_up == "inhibits":
+    if row.outcome in inhibitory:
         return "Not comparable (inhibitory site)"
     return "Yes" if row.proportion_increase > 0.5 else "No"
 
 
-def summary_of_findings(evidence: Evidence, robustness: pd.DataFrame, /, *, min_studies: int = 3) -> pd.DataFrame:
-    """One row per molecule the review names, and per other molecule measured in ``min_studies`` studies or more.
+def outcome_votes(evidence: Evidence, /, *, by: Unit = "outcome", rule: str = "majority") -> pd.DataFrame:
+    """The vote count of every unit with a change finding: ``by``, ``label``, ``analysis``, ``level``,
+    ``group``, the :func:`~ketrev.synthesis.vote_count` columns, ``p_holm`` (Holm across the confirmatory
+    family; missing for an exploratory unit) and ``p`` (the p that decides significance)."""
+    votes = vote_count(directions_by(evidence, by, rule), by=by).set_index(by)
+    table = _labels(evidence, by).join(votes, how="inner")
+    confirmatory = table["analysis"] == "confirmatory"
+    table["p_holm"] = holm_family(table["p_sign"].where(confirmatory))
+    table["p"] = table["p_holm"].where(confirmatory, table["p_sign"])
+    table.index.name = by
+    order = {g: i for i, g in enumerate(PATHWAYS)}
+    table = table.reset_index().assign(_group=lambda t: t["group"].map(order).fillna(len(order)),
+                                       _conf=lambda t: t["analysis"] != "confirmatory")
+    table = table.sort_values(["_group", "_conf", "n_studies", by], ascending=[True, True, False, True])
+    return table.drop(columns=["_group", "_conf"]).reset_index(drop=True)
+
+
+def outcome_summary(evidence: Evidence, /, *, by: Unit = "outcome", runs: pd.DataFrame | None = None,
+                    loo: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every unit's result, robustness and state of evidence (see the module's docstring).
 
     Parameters
     ----------
     evidence
         The selected evidence base.
-    robustness
-        :func:`ketrev.robustness.robustness_summary` by molecule for the same evidence.
-    min_studies
-        Studies (measured) a molecule the review does not name needs to be listed.
+    by
+        ``outcome`` (confirmatory units and exploratory outcomes), ``molecule`` or ``family``.
+    runs, loo
+        :func:`ketrev.robustness.multiverse` and :func:`~ketrev.robustness.leave_one_out`
+        of ``evidence`` by the same unit, when already computed.
 
     Returns
     -------
     DataFrame
-        ``molecule``, ``n_studies`` (measured), ``n_cell_culture``, ``n_animal``,
-        ``n_human``, ``n_increase``, ``n_decrease``, ``n_no_change``, ``n_mixed``,
-        ``n_voted`` (studies with a direction: increase or decrease),
-        ``proportion_increase``, ``ci_low``, ``ci_high``, ``p_holm`` (Holm across every
-        molecule of the evidence base, as in the vote-count table),
-        ``share_majority_holds``, ``rule``, ``verdict`` (the sentence), ``review`` (the
-        review's conclusion for a molecule it names), ``agrees``; the review's molecules
-        first, then by studies.
-
-    Notes
-    -----
-    The counts and statistics are those of :func:`ketrev.synthesis.vote_count` on
-    :func:`ketrev.tabulate.study_directions` (majority rule): the same numbers as the
-    vote-count table. Agreement is judged on the measured direction, except for a
-    phospho-site that inhibits its protein, which the review's abstract does not resolve.
+        ``by``, ``label``, ``analysis``, ``level``, ``group``; the pooled vote count
+        (``n_studies`` … ``p_sign``, ``p_holm``, ``p`` — the p that decides significance);
+        ``pre_*`` and ``cli_*`` counts (animals and cells, patients); the robustness
+        columns of :func:`~ketrev.robustness.robustness_summary`; ``split_disagrees``,
+        ``state``, ``state_words``, ``certainty``, ``certainty_words``;
+        ``n_association_studies``, ``association``; ``review``, ``agrees``. Only units
+        with a change finding; sorted by group, analysis and studies.
     """
-    long = evidence.findings_long()
-    votes = vote_count(study_directions(long))
-    kinds = (long.drop_duplicates(["molecule", "study_id"]).pivot_table(index="molecule", columns="evidence_type",
-                                                                        values="study_id", aggfunc="count", fill_value=0)
-             .reindex(columns=["cell_culture", "animal", "human"], fill_value=0).add_prefix("n_"))
-    mol = evidence.molecules.set_index("molecule")[["review_highlight", "activity_when_up"]]
-    rob = robustness.set_index("molecule")["share_majority_holds"] if len(robustness) else pd.Series(dtype=float)
-    table = (votes.join(kinds, on="molecule").join(mol, on="molecule")
-             .assign(n_voted=lambda t: t["n_increase"] + t["n_decrease"],
-                     share_majority_holds=lambda t: t["molecule"].map(rob)))
-    keep = (table["review_highlight"] == "yes") | (table["n_studies"] >= min_studies)
-    table = table[keep].copy()
-    columns = ["molecule", "n_studies", "n_cell_culture", "n_animal", "n_human", "n_increase", "n_decrease",
-               "n_no_change", "n_mixed", "n_voted", "proportion_increase", "ci_low", "ci_high", "p_holm",
-               "share_majority_holds", "rule", "verdict", "review", "agrees"]
-    if table.empty:  # no finding in this selection
-        return pd.DataFrame(columns=columns)
-    rules = [verdict(r.n_voted, r.proportion_increase, r.p_holm, r.share_majority_holds) for r in table.itertuples()]
-    table["rule"] = [r for r, _ in rules]
-    table["verdict"] = [s for _, s in rules]
-    table["review"] = np.where(table["review_highlight"] == "yes", REVIEW_CONCLUSION, "Not named")
-    table["agrees"] = [_agreement(r) for r in table.itertuples()]
-    table = table.sort_values(["review_highlight", "n_studies", "molecule"], ascending=[False, False, True])
-    return table[columns].reset_index(drop=True)
+    table = outcome_votes(evidence, by=by).set_index(by)
+    if table.empty:
+        return pd.DataFrame(columns=[by, "label", "analysis", "state", "state_words"])
+    runs = multiverse(evidence, by=by) if runs is None else runs
+    loo = leave_one_out(evidence, by=by) if loo is None else loo
+    robust = robustness_summary(runs, loo, by=by).set_index(by).drop(columns=["analysis"])
+    table = table.join(_strata(evidence, by)).join(robust[[c for c in robust.columns if not c.startswith("reference_")]])
+    pre_dir, cli_dir = (np.sign(table[f"{p}proportion_increase"] - 0.5) for p in ("pre_", "cli_"))
+    table["split_disagrees"] = ((table["pre_n_voted"] >= MIN_STUDIES) & (table["cli_n_voted"] >= MIN_STUDIES)
+                                & (pre_dir * cli_dir < 0))
+    table["state"] = [evidence_state(r.n_voted, r.proportion_increase, r.p, r.share_majority_holds,
+                                     r.loo_share_majority_holds, split_disagrees=r.split_disagrees)
+                      for r in table.itertuples()]
+    table["state_words"] = [state_words(s, p) for s, p in zip(table["state"], table["proportion_increase"])]
+    table["certainty"] = [certainty(r.state, r.proportion_increase, r.cli_n_voted, r.cli_proportion_increase)
+                          for r in table.itertuples()]
+    table["certainty_words"] = table["certainty"].map(lambda c: CERTAINTY[c].word)
+    labels = study_labels(evidence.studies)
+    table["why"] = [explain(r, labels) for r in table.itertuples()]
+    table = table.join(_associations(evidence, by))
+    table["n_association_studies"] = table["n_association_studies"].fillna(0).astype(int)
+    table["association"] = table["association"].fillna("")
+    table.index.name = by
+    table = table.reset_index()
+    inhibitory = _inhibitory(evidence)
+    table["review"] = np.where(table["analysis"] == "confirmatory", REVIEW_CONCLUSION.capitalize(), "Not named")
+    table["agrees"] = [_agreement(r, inhibitory) for r in table.rename(columns={by: "outcome"}).itertuples()]
+    return table
+
+
+def explain(row: Any, study_labels: pd.Series, /) -> str:
+    """The context of an outcome's state of evidence in plain words: the test and its family, the
+    multiverse, leave-one-out, and whether animals and cells and patients agree."""
+    if row.state == "too_few":
+        return f"{row.n_voted} of {row.n_studies} studies report an increase or a decrease; {MIN_STUDIES} are needed."
+    if row.analysis == "confirmatory":
+        test = f"Sign test {p_text(row.p)}, Holm-adjusted across the {FAMILY_SIZE} molecules the review names"
+        significant = round(row.share_significant * row.n_evaluable) if pd.notna(row.share_significant) else 0
+        multiverse = (f"significant in {significant:,} of {row.n_evaluable:,} multiverse analyses with enough studies; "
+                      f"the direction holds in {format_share(row.share_majority_holds)} of them")
+    else:
+        test = f"Exploratory: sign test {p_text(row.p)}, unadjusted"
+        multiverse = (f"the direction holds in {format_share(row.share_majority_holds)} of {row.n_evaluable:,} "
+                      "multiverse analyses with enough studies")
+    if pd.isna(row.loo_share_majority_holds) or row.loo_share_majority_holds == 1:
+        loo = "and whenever one study is left out"
+    else:
+        breaker = study_labels.get(row.loo_breaking_study, "one study")
+        loo = (f"and in {format_share(row.loo_share_majority_holds)} of the analyses leaving one study out "
+               f"(it turns without {breaker})")
+    if row.split_disagrees:
+        split = "Animals and cells and patients point opposite ways."
+    elif row.cli_n_voted >= MIN_STUDIES:
+        split = f"Patients ({row.cli_n_voted} studies with a direction) agree with animals and cells."
+    else:
+        split = f"Too few patient studies ({row.cli_n_voted} with a direction) to compare with animals and cells."
+    return f"{test}; {multiverse}, {loo}. {split}"
+
+
+def _inhibitory(evidence: Evidence) -> set[str]:
+    """Outcomes measured at a site whose phosphorylation inhibits the protein (and the units holding one)."""
+    molecules = evidence.molecules
+    sites = set(molecules.loc[molecules["activity_when_up"] == "inhibits", "molecule"])
+    return sites | {u for m, u in units_of(molecules).dropna().items() if m in sites}
+
+
+def summary_of_findings(outcomes: pd.DataFrame, /, *, min_studies: int = MIN_STUDIES) -> pd.DataFrame:
+    """The summary of findings: the molecules the review names, then every other molecule measured in
+    ``min_studies`` studies or more (exploratory), grouped by pathway; cellular outcomes are left to
+    their own table (:func:`outcome_summary` with ``level == "cellular"``)."""
+    molecular = outcomes[outcomes["level"] == "molecular"]
+    keep = (molecular["analysis"] == "confirmatory") | (molecular["n_studies"] >= min_studies)
+    return molecular[keep].reset_index(drop=True)
+
+
+def markers_of_response(evidence: Evidence, study_labels: pd.Series, /) -> pd.DataFrame:
+    """Every association of a marker with the antidepressant response, one row per finding.
+
+    Returns
+    -------
+    DataFrame
+        ``study`` (reader label), ``study_id``, ``evidence_type``, ``model``, ``molecule``,
+        ``measure``, ``region``, ``association_type``, ``direction`` (positive, negative,
+        none), ``timepoint_h``; sorted by molecule and study. Never counted in a vote.
+    """
+    long = evidence.findings_long(kind="association")
+    long.insert(0, "study", long["study_id"].map(study_labels))
+    cols = ["study", "study_id", "evidence_type", "model", "molecule", "measure", "region", "association_type",
+            "direction", "timepoint_h"]
+    return long.sort_values(["label", "study"], ignore_index=True)[cols]

@@ -1,4 +1,4 @@
-"""Vote counting by direction of effect, with Wilson intervals and Holm-adjusted sign tests."""
+"""Vote counting by direction of effect, with Wilson intervals, sign tests and Holm's adjustment."""
 
 from __future__ import annotations
 
@@ -39,34 +39,33 @@ def vote_count(directions: pd.DataFrame, /, *, by: str | list[str] = "molecule",
     by
         Grouping column(s).
     alpha
-        Level of the confidence intervals and of the reported significance.
+        Level of the confidence intervals.
 
     Returns
     -------
     DataFrame
         ``by`` columns; ``n_studies``, ``n_increase``, ``n_decrease``, ``n_no_change``,
-        ``n_mixed``; ``proportion_increase`` (of the studies with a direction, increase
-        or decrease); ``ci_low``, ``ci_high`` (Wilson interval); ``p_sign`` (two-sided
-        exact sign test against 0.5); ``p_holm`` (Holm-adjusted across all rows);
-        ``significant`` (``p_holm < alpha``).
+        ``n_mixed``; ``n_voted`` (studies with a direction: increase or decrease);
+        ``proportion_increase`` (of those); ``ci_low``, ``ci_high`` (Wilson interval);
+        ``p_sign`` (two-sided exact sign test against 0.5, unadjusted: adjustment belongs
+        to a pre-specified family, :func:`ketrev.analysis.holm_family`).
 
     Notes
     -----
     Vote counting by direction of effect, not by statistical significance (Cochrane
-    Handbook for Systematic Reviews of Interventions, ch. 12.4.2.3). Studies with no
-    change or mixed findings are reported but carry no vote. The Wilson score interval
-    and the sign test use ``statsmodels`` and ``scipy``; Holm's step-down adjustment
-    (Holm 1979) controls the family-wise error across molecules.
+    Handbook for Systematic Reviews of Interventions, ch. 12.4.2.3). It counts directions,
+    not the size or precision of the effects. Studies with no change or mixed findings are
+    reported but carry no vote. The Wilson score interval and the sign test use
+    ``statsmodels`` and ``scipy``.
     """
     out = direction_counts(directions, by=by)
     voted = out["n_increase"] + out["n_decrease"]
+    out["n_voted"] = voted
     with np.errstate(invalid="ignore", divide="ignore"):
         out["proportion_increase"] = out["n_increase"] / voted.where(voted > 0)
     low, high = proportion_confint(out["n_increase"], voted.where(voted > 0), alpha=alpha, method="wilson")
     out["ci_low"], out["ci_high"] = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     out["p_sign"] = sign_test(out["n_increase"], out["n_decrease"])
-    out["p_holm"] = holm(out["p_sign"].to_numpy(dtype=float))
-    out["significant"] = out["p_holm"] < alpha
     return out
 
 

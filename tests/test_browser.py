@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import HOSTILE, HOSTILE_LABEL, HOSTILE_SET_TITLE, broken_links, make_checkout, make_hostile
 
-from ketrev.pipeline import build_book
-from ketrev.site import publish_version
+from ketrev.build.pipeline import build_book
+from ketrev.build.site import publish_version
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:

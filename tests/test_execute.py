@@ -8,10 +8,12 @@ import nbformat
 import pytest
 from conftest import make_checkout
 
+from ketrev.build.paths import Layout
+from ketrev.build.pipeline import execute_notebooks
+from ketrev.build.tree import snapshot
+from ketrev.errors import BuildError
 from ketrev.evidence import load_evidence
 from ketrev.inclusion import load_inclusion, select
-from ketrev.paths import Layout
-from ketrev.pipeline import BuildError, execute_notebooks, snapshot
 
 pytestmark = pytest.mark.skipif("fork" not in __import__("multiprocessing").get_all_start_methods(),
                                 reason="the fast executor needs fork")

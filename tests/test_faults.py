@@ -1,7 +1,7 @@
 """Fault injection: the build never publishes a wrong book, never leaves a broken one, never shows a traceback.
 
 Each case runs on a private copy of a checkout built once with the example data. Failures
-are injected at named points of the build (``ketrev.publish.checkpoint``), in this
+are injected at named points of the build (``ketrev.build.publish.checkpoint``), in this
 process or in a child that kills itself there (``kill -9``). After each case the published
 book must equal what the data on disk produce: its vote-count CSV equals
 ``ketrev tabulate --by direction --csv`` and its footer names the data's checksum.
@@ -20,12 +20,13 @@ from pathlib import Path
 import pytest
 from conftest import edit_csv, make_checkout
 
-from ketrev import publish
+from ketrev.build import publish
+from ketrev.build.pipeline import build_book
+from ketrev.build.publish import KEY_FILE, BuildLock
 from ketrev.cli import main
+from ketrev.errors import BuildError
 from ketrev.evidence import load_evidence
 from ketrev.inclusion import load_inclusion, select
-from ketrev.pipeline import BuildError, build_book
-from ketrev.publish import KEY_FILE, BuildLock
 
 QUIET = {"report": lambda _: None}
 
@@ -137,8 +138,8 @@ def test_an_unreadable_book_key_rebuilds_that_book(checkout):
 KILL = """\
 import os, signal, sys
 from pathlib import Path
-from ketrev import publish
-from ketrev.pipeline import build_book
+from ketrev.build import publish
+from ketrev.build.pipeline import build_book
 point = sys.argv[2]
 publish._exchange = lambda a, b: False  # the two-rename path, so a kill can fall between its renames
 def checkpoint(name):
@@ -251,7 +252,7 @@ def test_bad_arguments_are_one_line(checkout, monkeypatch, capsys, args, code, m
 
 
 def test_serve_answers_a_nul_in_the_path_with_400(checkout):
-    from ketrev.site import publish_version
+    from ketrev.build.site import publish_version
 
     publish_version(checkout / "site")
     proc = subprocess.Popen([sys.executable, "-m", "ketrev", "serve", "--port", "0"], cwd=checkout,
@@ -289,7 +290,7 @@ def test_releases_order_by_pep_440_and_never_touch_a_sibling(checkout, monkeypat
 
 
 def test_a_release_candidate_alone_is_listed_but_not_latest(tmp_path):
-    from ketrev.site import publish_version
+    from ketrev.build.site import publish_version
 
     (tmp_path / "2.0rc1").mkdir()
     (tmp_path / "2.0rc1/index.html").write_text("ok")

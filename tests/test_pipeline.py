@@ -12,9 +12,9 @@ import nbformat
 import pytest
 from conftest import ROOT, make_checkout, snapshot
 
+from ketrev.build.pipeline import BuildError, build_book
+from ketrev.build.site import check_version, publish_version
 from ketrev.errors import UsageError
-from ketrev.pipeline import BuildError, build_book
-from ketrev.site import check_version, publish_version
 
 
 @pytest.fixture(scope="module")

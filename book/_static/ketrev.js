@@ -2,7 +2,9 @@
 //
 // 1. Accessibility: give every form field an accessible name (DataTables' SearchPanes
 //    inputs in the study explorer carry only a title and a placeholder).
-// 2. Tables on phones: every cell gets its column header as data-label, and the table the
+// 2. A link to a code cell (``#cell-NAME``, the "made by this code cell" of every figure and table)
+//    opens that cell's source.
+// 3. Tables on phones: every cell gets its column header as data-label, and the table the
 //    class ketrev-stack, so that narrow screens show each row as a labelled block
 //    (ketrev.css) instead of hiding columns behind a scroll. Rows DataTables draws later
 //    are labelled as they appear.
@@ -29,6 +31,13 @@ function ketrevLabelCells() {
   });
 }
 
+function ketrevOpenLinkedCell() {
+  const id = decodeURIComponent(window.location.hash.slice(1));
+  const cell = id ? document.getElementById(id) : null;
+  const toggle = cell && cell.classList.contains("cell") ? cell.querySelector("details.above-input") : null;
+  if (toggle) toggle.open = true;
+}
+
 function ketrevHelpers() {
   ketrevLabelInputs();
   ketrevLabelCells();
@@ -40,4 +49,5 @@ new MutationObserver(() => {
   ketrevPending = true;
   requestAnimationFrame(() => { ketrevPending = false; ketrevHelpers(); });
 }).observe(document.documentElement, { childList: true, subtree: true });
-document.addEventListener("DOMContentLoaded", ketrevHelpers);
+document.addEventListener("DOMContentLoaded", () => { ketrevHelpers(); ketrevOpenLinkedCell(); });
+window.addEventListener("hashchange", ketrevOpenLinkedCell);

@@ -23,8 +23,8 @@ from ketrev.evidence import Evidence
 from ketrev.schema import contract
 from ketrev.views import labels_for
 
-__all__ = ["audit_page", "bibtex", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
-           "downloads_page", "md", "references_page", "ris", "summary_rules_page"]
+__all__ = ["RESULTS", "audit_page", "bibtex", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
+           "downloads_page", "md", "readme_html", "references_page", "ris", "state_rules_page"]
 
 _TYPES = {"text": "string", "integer": "integer", "number": "number"}
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
@@ -78,26 +78,66 @@ def data_dictionary_page() -> str:
     return "\n".join(parts)
 
 
-def data_page(evidence: Evidence) -> str:
-    """The data chapter: the evidence base's numbers, computed, then the provenance notes of ``data/README.md``."""
+def readme_html(text: str) -> str:
+    """``data/README.md`` as HTML that can only be text and links: CommonMark with raw HTML, images
+    and every extension (roles, directives, includes) off; no backtick survives, so a ``{raw}``
+    fence cannot be closed; a link to a Markdown page points at its HTML page.
+
+    Examples
+    --------
+    >>> readme_html("# Data\n\n<script>x</script> ```{literalinclude} /etc/passwd``` ![i](http://x/i.png)")
+    '<h1>Data</h1>\n<p>&lt;script&gt;x&lt;/script&gt; <code>{literalinclude} /etc/passwd</code> ![i](http://x/i.png)</p>\n'
+    """
+    from markdown_it import MarkdownIt
+
+    parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
+    out = parser.render(text)
+    out = re.sub(r'href="(?![a-z][a-z0-9+.-]*:|#|/)([^"#]*?)\.md(#[^"]*)?"', r'href="\1.html\2"', out)
+    return out.replace("`", "&#96;")
+
+
+def data_page(evidence: Evidence, default: Evidence, readme: str | None, flow: pd.DataFrame) -> str:
+    """The data chapter: the evidence base's numbers, computed, each labelled with what it counts,
+    the calibration of derived years, then ``data/README.md`` as text (:func:`readme_html`)."""
+    from ketrev.years import calibration
+
     studies = evidence.studies
     labels = labels_for(evidence)
     kinds = ", ".join(f"{n} {labels.value('evidence_type', k).lower()}"
                       for k, n in studies["evidence_type"].value_counts().items())
-    window = int((studies["year"] <= REVIEW_LAST_YEAR).sum())
-    screening = evidence.screening
+    long = evidence.findings_long(kind=None)
+    change = long["kind"] == "change"
+    screened = int(flow.set_index("box").loc["screened", "n"])
     rows = [
-        ["Included studies", f"{len(studies)} ({kinds})"],
-        [f"Published up to {REVIEW_LAST_YEAR} (the review's window) / since", f"{window} / {len(studies) - window}"],
-        ["Molecular findings", f"{len(evidence.findings)} on {evidence.findings['molecule'].nunique()} molecules"],
-        ["Records screened / searches logged", f"{len(screening)} / {len(evidence.searches)}"],
-        ["Studies without author names in any record read (labelled by journal)",
+        ["Studies in the evidence base (every inclusion set selects from these)", f"{len(studies)} ({kinds})"],
+        [f"of which in the default book (published up to {REVIEW_LAST_YEAR}, treatment designs)",
+         str(len(default.studies))],
+        ["Findings: molecular changes / cellular changes / associations with the response",
+         f"{int((change & (long['level'] == 'molecular')).sum())} / {int((change & (long['level'] == 'cellular')).sum())}"
+         f" / {int((long['kind'] == 'association').sum())}"],
+        ["Molecules and cellular outcomes measured", str(long["molecule"].nunique())],
+        ["Records in the screening log (duplicates of a study included)", str(len(evidence.screening))],
+        ["Records screened in the PRISMA flow (duplicates removed)", str(screened)],
+        ["Searches logged", str(len(evidence.searches))],
+        ["Years derived from an identifier (marked †; no record printed them)",
+         str(int((studies["year_basis"] != "printed").sum()))],
+        ["Studies without author names in any record read (labelled by their title's first words)",
          str(int((studies["first_author"] == "").sum()))],
         ["Studies traceable by their citation alone (no identifier)",
          str(int(((studies['pmid'] == '') & (studies['pmcid'] == '') & (studies['doi'] == '')).sum()))],
     ]
-    return ("# Data\n\nThe evidence base as this build read it (every inclusion set selects from it):\n\n"
-            + table(["What", "Number"], rows) + "\n```{include} ../data/README.md\n:start-line: 1\n```\n")
+    fits = [[column.upper(), str(year), f"{start:,}"] for column in ("pmid", "pmcid")
+            for year, start in calibration(studies, column).starts]
+    body = ("# Data\n\nThe evidence base as this build read it (every inclusion set selects from it):\n\n"
+            + table(["What", "Number"], rows)
+            + "\n## Years from identifiers\n\nWhere no record prints a study's year, it is derived (marked †): from "
+              "the DOI where the publisher writes the year into it, else from the PMID or PMCID, placed on this "
+              "calibration, fitted to the studies that print both (an identifier belongs to the last year whose "
+              "first identifier it reaches). A derived year never decides the edge of a year range.\n\n"
+            + table(["Identifier", "Year", "First identifier"], fits))
+    if readme is None:
+        return body + "\n*This data folder has no README.md.*\n"
+    return body + f"\n```{{raw}} html\n<div class=\"ketrev-readme\">{readme_html(readme)}</div>\n```\n"
 
 
 def _reference(s: Any, label: str) -> str:
@@ -113,7 +153,8 @@ def _reference(s: Any, label: str) -> str:
     if s.pmcid:
         links.append(f"PMCID: {md(s.pmcid)}")
     links.append(link("record coded", s.source_url) + f" ({'abstract' if s.coded_from == 'abstract' else 'full text'})")
-    return (f"({'ref-' + s.study_id})=\n**{md(label)}**. {md(title)}. {cite + '. ' if cite else ''}"
+    authors = f"{md(s.first_author)} et al. " if s.first_author else "Authors not shown in the records read. "
+    return (f"({'ref-' + s.study_id})=\n**{md(label)}**. {authors}{md(title)}. {cite + '. ' if cite else ''}"
             f"{' · '.join(links)}\n")
 
 
@@ -134,11 +175,17 @@ def _bib_escape(text: str) -> str:
     return re.sub(r"([{}\\&%$#_^~])", r"\\\1", " ".join(str(text).split()))
 
 
+def _bib_author(first_author: str) -> str:
+    """``Machado-Vieira R`` → ``Machado-Vieira, R.``; ``Li NX`` → ``Li, N. X.``."""
+    surname, _, initials = first_author.rpartition(" ")
+    return f"{surname}, {' '.join(f'{c}.' for c in initials)}"
+
+
 def bibtex(studies: pd.DataFrame, /) -> str:
     """The studies as BibTeX ``@article`` entries keyed by study id (fields a record showed only)."""
     entries = []
     for s in studies.sort_values("study_id").itertuples():
-        fields = {"author": s.first_author.rsplit(" ", 1)[0] + " and others" if s.first_author else "",
+        fields = {"author": _bib_author(s.first_author) + " and others" if s.first_author else "",
                   "title": s.title, "journal": s.journal, "year": s.year, "volume": s.volume,
                   "pages": s.pages.replace("-", "--"), "doi": s.doi, "pmid": s.pmid, "url": s.source_url}
         body = ",\n".join(f"  {k} = {{{_bib_escape(v)}}}" for k, v in fields.items() if str(v))
@@ -180,17 +227,37 @@ def datapackage(data_dir: Path, files: list[str]) -> dict[str, Any]:
             "version": __version__, "licenses": [{"name": "CC-BY-4.0"}], "resources": resources}
 
 
-def downloads_page(package: dict[str, Any]) -> str:
-    """Markdown page linking the data files, the data package and the reference lists."""
+def downloads_page(package: dict[str, Any], inclusion: str, n_studies: int, n_all: int, results: list[str]) -> str:
+    """Markdown page linking this book's results (its inclusion set), the data files (the whole
+    evidence base, every set), the data package and the reference lists, each saying what it covers."""
+    out = [[file_link(name, f"../outputs/tables/{name}"), RESULTS.get(name.removesuffix(".csv"), "")]
+           for name in results]
     rows = [[file_link(r["path"], f"../outputs/downloads/{r['path']}"), r.get("description", ""), f"{r['bytes']:,}",
              f"`{r['hash'].removeprefix('sha256:')[:16]}…`"] for r in package["resources"]]
-    rows += [[file_link(name, f"../outputs/downloads/{name}"), f"The included studies as {kind}", "", ""]
-             for name, kind in (("studies.bib", "BibTeX"), ("studies.ris", "RIS"))]
-    return ("# Downloads\n\nThe data behind this book, as read by the build. "
-            f"{file_link('datapackage.json', '../outputs/downloads/datapackage.json')} describes them as a "
-            "[Frictionless Data Package](https://specs.frictionlessdata.io/data-package/) with a schema and a "
-            "sha256 checksum per file (the first 16 digits are shown).\n\n"
-            + table(["File", "Content", "Bytes", "sha256"], rows))
+    refs = [[file_link(name, f"../outputs/downloads/{name}"), f"The {n_studies} studies of this book as {kind}"]
+            for name, kind in (("studies.bib", "BibTeX"), ("studies.ris", "RIS"))]
+    return (f"# Downloads\n\n## Results of this book\n\nThe tables readers cite, for the inclusion set `{inclusion}` "
+            f"({n_studies} studies), one row per outcome, with the ids the data use (the pages show their words). "
+            "Every other table and figure of the book is linked under it and listed in the [audit](audit.md).\n\n"
+            + table(["File", "Content"], out)
+            + f"\n## The evidence base\n\nThe data files hold the **whole evidence base** — all {n_all} studies, of "
+              f"which the set `{inclusion}` selects {n_studies}. "
+              f"{file_link('datapackage.json', '../outputs/downloads/datapackage.json')} describes them as a "
+              "[Frictionless Data Package](https://specs.frictionlessdata.io/data-package/) with a schema and a "
+              "sha256 checksum per file (the first 16 digits are shown).\n\n"
+            + table(["File", "Content", "Bytes", "sha256"], rows)
+            + "\n## References\n\n" + table(["File", "Content"], refs))
+
+
+#: The results a reader cites, as the downloads page describes them.
+RESULTS = {
+    "summary-of-findings": "Summary of findings: the molecules the review names and the other molecules measured in "
+                           "at least 3 studies, with the state of evidence and certainty",
+    "vote-counts": "Vote counts of every molecule (Holm-adjusted p for the review's molecules, unadjusted otherwise)",
+    "vote-counts-cellular": "Vote counts of every cellular outcome (exploratory)",
+    "robustness-summary": "Robustness of every outcome: multiverse and leave-one-out shares, state of evidence",
+    "markers-of-response": "Every association of a marker with the antidepressant response",
+}
 
 
 def _he(value: Any) -> str:
@@ -226,46 +293,59 @@ def audit_page(records: list[dict[str, Any]], titles: dict[str, str]) -> str:
             f"```{{raw}} html\n{body}\n```\n")
 
 
-def summary_rules_page() -> str:
-    """The rule of the summary of findings' sentence, as a table (included by the methods page)."""
-    from ketrev.summary import verdict_rules
+def state_rules_page() -> str:
+    """The book's words for the state of evidence and certainty, and when each applies (included by
+    the methods page)."""
+    from ketrev.analysis import rules_table
 
-    rules = verdict_rules()
-    return table(["When", "The sentence says"], [[w, s] for w, s in zip(rules["when"], rules["sentence"])])
+    rules = rules_table()
+    return table(["Vocabulary", "Word", "When"], [[v, f"**{w}**", t] for v, w, t in rules.itertuples(index=False)])
 
 
 def comparisons_page(data_dir: Path) -> str:
-    """Markdown page comparing every non-default inclusion set with the default one."""
+    """Markdown page comparing every non-default inclusion set with the default one: first which
+    conclusions change and the studies that make the difference, in plain words; the details folded."""
     from ketrev.compare import compare_sets
     from ketrev.evidence import load_evidence
     from ketrev.inclusion import DEFAULT, list_inclusion_sets, load_inclusion, select
+    from ketrev.summary import outcome_summary
+    from ketrev.views import study_labels
 
     evidence = load_evidence(data_dir)
-    labels = labels_for(evidence)
+    who = study_labels(evidence.studies)
     base = select(evidence, load_inclusion(data_dir, DEFAULT))
-    parts = [f"# Inclusion sets compared\n\nEach named inclusion set of `data/inclusion/` against the default set "
-             f"({len(base.studies)} studies): the studies it leaves out or adds, and every molecule whose number of "
-             "studies, majority direction or significance (Holm-adjusted sign test) changes. Build the book for a set "
-             "with `ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n"]
-    # the set adding the studies published since the review first: what the newer evidence changes
-    for name in sorted(list_inclusion_sets(data_dir), key=lambda n: (n != "updated", n)):
-        if name == DEFAULT:
-            continue
+    base_summary = outcome_summary(base)
+    names = [n for n in sorted(list_inclusion_sets(data_dir), key=lambda n: (n != "updated", n)) if n != DEFAULT]
+    flips, details = [], []
+    for name in names:  # the set adding the studies published since the review first
         inclusion = load_inclusion(data_dir, name)
         other = select(evidence, inclusion)
-        only_base, only_other, changed = compare_sets(base, other)
-        rows = [[md(labels.value("molecule", r.molecule)), f"{_int(r.n_studies_a)} → {_int(r.n_studies_b)}",
+        only_base, only_other, changed = compare_sets(base, other, summaries=(base_summary, outcome_summary(other)))
+        states = changed[changed["changed"] == "state"]
+        lines = [f"**{md(r.label)}**: {md(r.state_words_a)} → {md(r.state_words_b)}"
+                 + (f" — the difference: {md(', '.join(who[s] for s in r.studies.split(', ')))}" if r.studies else "")
+                 for r in states.itertuples()]
+        moved = "; ".join(m for m in (f"{len(only_base)} of the default set left out" if only_base else "",
+                                      f"{len(only_other)} added" if only_other else "") if m) or "the same studies"
+        flips.append(f"- *{md(inclusion.title)}* (`{name}`, {len(other.studies)} studies: {moved}): "
+                     + ("; ".join(lines) if lines else "no state of evidence changes") + ".")
+        rows = [[md(r.label), f"{_int(r.n_studies_a)} → {_int(r.n_studies_b)}",
                  f"{_int(r.n_increase_a)} / {_int(r.n_decrease_a)} → {_int(r.n_increase_b)} / {_int(r.n_decrease_b)}",
-                 f"{labels.value('direction', r.majority_a) if pd.notna(r.majority_a) else '–'} → "
-                 f"{labels.value('direction', r.majority_b) if pd.notna(r.majority_b) else '–'}",
-                 md(_changes(r.changed, name))] for r in changed.itertuples()]
-        moved = [f"{len(only_base)} of the default set left out" if only_base else "",
-                 f"{len(only_other)} added" if only_other else ""]
-        parts.append(f"\n## {md(inclusion.title)}\n\nInclusion set `{name}`: {md(inclusion.description)} "
-                     f"{len(other.studies)} studies ({'; '.join(m for m in moved if m) or 'the same studies'}).\n\n"
-                     + (table(["Molecule", "Studies", "Increase / decrease", "Majority", "What changes"], rows)
-                        if rows else "No molecule changes.\n"))
-    return "\n".join(parts)
+                 f"{md(_text(r.state_words_a))} → {md(_text(r.state_words_b))}", md(_changes(r.changed, name))]
+                for r in changed.itertuples()]
+        details.append(f"\n<details><summary>{_he(inclusion.title)} ({_he(name)}): every outcome that changes"
+                       f"</summary>\n\n{md(inclusion.description)}\n\n"
+                       + (table(["Outcome", "Studies", "Increase / decrease", "State of evidence", "What changes"], rows)
+                          if rows else "No outcome changes.\n") + "\n</details>\n")
+    return (f"# Inclusion sets compared\n\nWhat changes when the evidence is selected otherwise than by the default "
+            f"set ({len(base.studies)} studies): for each named set of `data/inclusion/`, the outcomes whose state of "
+            "evidence changes, and the studies of one set only that measured them. Build the book for a set with "
+            "`ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n\n"
+            + "\n".join(flips) + "\n\n## Details\n" + "".join(details))
+
+
+def _text(value: Any) -> str:
+    return "—" if pd.isna(value) else str(value)
 
 
 def _changes(changed: str, name: str) -> str:
@@ -273,4 +353,4 @@ def _changes(changed: str, name: str) -> str:
 
 
 def _int(value: Any) -> str:
-    return "–" if pd.isna(value) else str(int(value))
+    return "—" if pd.isna(value) else str(int(value))

@@ -7,7 +7,7 @@ the previous complete book with a clear error:
   edit made while it runs is picked up by the next build, never half by this one;
 - each notebook's result (executed copy, figures, tables, manifest) is **one folder**,
   keyed by the notebook, parameters, data, code and environment it was computed from, and
-  swapped in whole (:mod:`ketrev.publish`);
+  swapped in whole (:mod:`ketrev.build.publish`);
 - the book is keyed by the **content of its assembled source**, and that key is written
   inside every published tree, so a tree and its key never disagree;
 - one build per inclusion set runs at a time (a lock); what an interrupted build left is
@@ -25,29 +25,23 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
-from ketrev import __version__, publish
-from ketrev.errors import KetrevError, UsageError
+from ketrev.build import execute, publish
+from ketrev.build.assemble import assemble, book_key, jupyter_book, publish_html, static_files
+from ketrev.build.paths import Layout
+from ketrev.build.publish import BuildLock, new_path, read_key, read_record, recover, swap_in, write_key
+from ketrev.build.tree import LOADED_CODE, Inputs, code_fingerprint, snapshot
+from ketrev.errors import BuildError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
-from ketrev.paths import Layout
-from ketrev.publish import BuildLock, new_path, read_key, read_record, recover, swap_in, write_atomic, write_key
 
 __all__ = ["BuildError", "NotebookRun", "build_book", "execute_notebooks", "snapshot"]
 
 Report = Callable[[str], None]
-#: Packages whose versions are part of every notebook's key (an upgrade re-executes).
-_ENVIRONMENT = ("ipykernel", "ipython", "itables", "matplotlib", "numpy", "pandas", "papermill", "scipy", "seaborn",
-                "statsmodels")
-
-
-class BuildError(KetrevError):
-    """A notebook or the book build failed; the previous build is left as it was."""
 
 
 @dataclass(frozen=True)
@@ -57,87 +51,6 @@ class NotebookRun:
     notebook: str
     status: str
     seconds: float
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """The snapshot a build reads: ``data`` and ``notebooks`` folders side by side, and the
-    digest of the data as copied."""
-
-    data: Path
-    notebooks: Path
-    data_digest: str
-
-
-def digest(files: dict[str, bytes]) -> str:
-    """sha256 over relative paths and contents: names a set of files by what they hold."""
-    h = hashlib.sha256()
-    for rel in sorted(files):
-        h.update(f"{rel}\0{hashlib.sha256(files[rel]).hexdigest()}\n".encode())
-    return h.hexdigest()
-
-
-def read_tree(folder: Path, pattern: str = "**/*") -> dict[str, bytes]:
-    """Every regular file under ``folder`` matching ``pattern``, by path relative to it."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.glob(pattern))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)}
-
-
-def sync_tree(files: dict[str, bytes], root: Path, *, keep: tuple[str, ...] = ()) -> set[str]:
-    """Make ``root`` hold exactly ``files``, rewriting only what differs (mtimes of the rest stay).
-
-    Top-level entries named in ``keep`` are left alone. Returns the relative paths written
-    or removed.
-    """
-    root.mkdir(parents=True, exist_ok=True)
-    changed = set()
-    for rel, content in files.items():
-        path = root / rel
-        if path.is_file() and path.stat().st_size == len(content) and path.read_bytes() == content:
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, content)
-        changed.add(rel)
-    for path in sorted(root.rglob("*"), reverse=True):
-        rel = path.relative_to(root)
-        if rel.parts[0] in keep:
-            continue
-        if path.is_file() and rel.as_posix() not in files:
-            path.unlink()
-            changed.add(rel.as_posix())
-        elif path.is_dir() and not any(path.iterdir()):
-            path.rmdir()
-    return changed
-
-
-def snapshot(layout: Layout, inclusion: str) -> Inputs:
-    """Copy ``data/`` and ``notebooks/*.ipynb`` into ``build/<set>/inputs`` (only what changed)."""
-    if not layout.data.is_dir():
-        raise UsageError(f"{layout.data}: no such data folder")
-    data = read_tree(layout.data)
-    files = {f"data/{rel}": content for rel, content in data.items()}
-    files |= {f"notebooks/{rel}": content for rel, content in read_tree(layout.notebooks, "*.ipynb").items()}
-    root = layout.inputs(inclusion)
-    sync_tree(files, root)
-    return Inputs(root / "data", root / "notebooks", digest(data))
-
-
-def code_fingerprint() -> str:
-    """sha256 over ketrev's own source files and the versions of the stack the notebooks use."""
-    h = hashlib.sha256(f"{__version__}\n".encode())
-    package = resources.files("ketrev")
-    for name in sorted(p.name for p in package.iterdir() if p.name.endswith((".py", ".yml", ".csv"))):
-        h.update(name.encode() + package.joinpath(name).read_bytes())
-    for dist in _ENVIRONMENT:
-        try:
-            h.update(f"{dist}={metadata.version(dist)}\n".encode())
-        except metadata.PackageNotFoundError:
-            h.update(f"{dist}=-\n".encode())
-    return h.hexdigest()
-
-
-#: The code this process imported (computed when the pipeline is first imported).
-LOADED_CODE = code_fingerprint()
 
 
 def _unit_is_complete(unit: Path) -> bool:
@@ -170,8 +83,6 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
         A notebook failed: one line per failure naming it, the cell and the error, and
         where the executed copy was kept.
     """
-    from ketrev import execute
-
     inclusion = evidence.inclusion
     results, failed_dir, logs = layout.results(inclusion), layout.failed(inclusion), layout.logs(inclusion)
     notebooks = sorted(inputs.notebooks.glob("*.ipynb"))
@@ -276,20 +187,19 @@ def _describe_failure(nb: Path, log: Path, copy: Path, *, code_changed: bool) ->
 
 def build_book(root: Path, *, data_dir: Path | None = None, inclusion: str = DEFAULT, version: str = "dev",
                jobs: int = 2, targets: list[Path] | None = None, executor: str | None = None,
-               report: Report = print) -> list[NotebookRun]:
+               site_url: str | None = None, report: Report = print) -> list[NotebookRun]:
     """Execute the notebooks for an inclusion set and build its book into ``targets``.
 
     ``targets`` defaults to the set's HTML folder (``_build/html`` for the default set);
     ``executor`` is ``fast`` (default where processes fork) or ``isolated`` (see
-    :mod:`ketrev.execute`). Returns what happened to each notebook. On any failure the
+    :mod:`ketrev.build.execute`); ``site_url`` is where the site is published, for the book's
+    ``CITATION.cff`` (default: ``html.baseurl`` of ``_config.yml``). Returns what happened to
+    each notebook. On any failure the
     targets keep the last complete book.
     """
-    from ketrev.assemble import assemble, book_key, jupyter_book, publish_html, static_files
-    from ketrev.execute import EXECUTORS, default_executor
-
-    executor = executor or default_executor()
-    if executor not in EXECUTORS:
-        raise UsageError(f"{executor!r} is not an executor: use {' or '.join(EXECUTORS)}")
+    executor = executor or execute.default_executor()
+    if executor not in execute.EXECUTORS:
+        raise UsageError(f"{executor!r} is not an executor: use {' or '.join(execute.EXECUTORS)}")
     layout = Layout(root, data_dir)
     targets = targets or [layout.html(inclusion)]
     with BuildLock(layout.build(inclusion), report):
@@ -301,7 +211,7 @@ def build_book(root: Path, *, data_dir: Path | None = None, inclusion: str = DEF
         report(f"ketrev build: inclusion set '{inclusion}' — {len(evidence.studies)} studies, "
                f"{len(evidence.findings)} findings")
         runs = execute_notebooks(layout, inputs, evidence, jobs=jobs, executor=executor, report=report)
-        static = static_files(layout, inputs, evidence, version)
+        static = static_files(layout, inputs, evidence, version, site_url)
         units = {nb.stem: read_key(layout.results(inclusion) / nb.stem) for nb in sorted(inputs.notebooks.glob("*.ipynb"))}
         key = book_key(static, units, inputs.data_digest, LOADED_CODE)
         stale = [t for t in targets if read_key(t) != key]

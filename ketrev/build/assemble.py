@@ -15,17 +15,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import yaml
 
-from ketrev import __version__, publish
+from ketrev import __version__
 from ketrev.book import study_labels
-from ketrev.evidence import Evidence, load_evidence
-from ketrev.inclusion import DEFAULT
-from ketrev.pages import (
+from ketrev.build import execute, publish
+from ketrev.build.pages import (
+    RESULTS,
     audit_page,
     bibtex,
     comparisons_page,
@@ -35,13 +36,18 @@ from ketrev.pages import (
     downloads_page,
     references_page,
     ris,
-    summary_rules_page,
+    state_rules_page,
 )
-from ketrev.pipeline import LOADED_CODE, BuildError, Inputs, digest, read_tree, sync_tree
+from ketrev.build.publish import KEY_FILE, preparing, read_key, swap_in, write_atomic, write_key
+from ketrev.build.site import redirect_page
+from ketrev.build.tree import LOADED_CODE, Inputs, digest, read_tree, sync_tree
+from ketrev.errors import BuildError, os_reason
+from ketrev.evidence import Evidence, load_evidence
+from ketrev.files import read_data_file
+from ketrev.inclusion import DEFAULT, load_inclusion, select
+from ketrev.prisma import prisma_counts
 from ketrev.provenance import git_commit
-from ketrev.publish import KEY_FILE, preparing, read_key, swap_in, write_atomic, write_key
 from ketrev.schema import contract
-from ketrev.site import redirect_page
 
 __all__ = ["assemble", "book_key", "jupyter_book", "publish_html", "static_files"]
 
@@ -52,21 +58,35 @@ SPHINX_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.applic
                   "sphinx_external_toc", "sphinxcontrib.bibtex", "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering")
 _RUNNING = ".ketrev-running"
 _ANCHOR = re.compile(r'id="(ketrev-[a-z0-9-]+)"')
-DEV_NOTICE = ("Unreleased development build: it shows the data and code as they are now, and its numbers may "
-              "change before the next release.")
+DEV_NOTICE = "Development build: its numbers may change before the next release."
 
 
 def _json(obj: Any) -> bytes:
     return (json.dumps(obj, indent=1, sort_keys=True) + "\n").encode()
 
 
+def citation(root: Path, version: str, site_url: str | None) -> bytes:
+    """The ``CITATION.cff`` a book publishes: the project's own, with the book's version, its release
+    date (a release only: a development build carries none, so it stays reproducible) and its URL."""
+    cff = yaml.safe_load((root / "CITATION.cff").read_text(encoding="utf-8"))
+    site_url = site_url or yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8")).get("html", {}).get("baseurl")
+    cff["version"] = version
+    if version != "dev":
+        cff["date-released"] = date.today().isoformat()
+    if site_url:
+        cff["url"] = f"{site_url.rstrip('/')}/{version}/"
+    return yaml.safe_dump(cff, sort_keys=False, allow_unicode=True).encode()
+
+
 def book_config(root: Path, inclusion: str, version: str, data_sha256: str) -> bytes:
-    """``_config.yml`` for one build: version switcher, footer, title of a non-default set.
+    """``_config.yml`` for one build: version switcher, footer, title of a non-default set, the
+    folder of files published as they are (``CITATION.cff``).
 
     Only checked names (the set name, a release version) and checksums enter it: no text
     from data is ever written into the configuration.
     """
     config = yaml.safe_load((root / "_config.yml").read_text(encoding="utf-8"))
+    config["sphinx"]["config"]["html_extra_path"] = ["_extra"]
     if inclusion != DEFAULT:
         config["title"] = f"{config['title']} — inclusion set {inclusion}"
     options = config["sphinx"]["config"]["html_theme_options"]
@@ -114,12 +134,14 @@ def prepare_notebook(text: str) -> tuple[bytes, dict[str, dict[str, str]]]:
     return nbformat.writes(nb).encode(), where
 
 
-def static_files(layout: Any, inputs: Inputs, evidence: Evidence, version: str) -> dict[str, bytes]:
-    """The book's sources that come straight from files: pages, table of contents, configuration."""
+def static_files(layout: Any, inputs: Inputs, evidence: Evidence, version: str, site_url: str | None = None
+                 ) -> dict[str, bytes]:
+    """The book's sources that come straight from files: pages, table of contents, configuration,
+    citation."""
     files = {f"book/{rel}": content for rel, content in read_tree(layout.pages).items()}
     files["_toc.yml"] = (layout.root / "_toc.yml").read_bytes()
     files["_config.yml"] = book_config(layout.root, evidence.inclusion, version, evidence.data_checksum)
-    files["data/README.md"] = (inputs.data / "README.md").read_bytes()
+    files["_extra/CITATION.cff"] = citation(layout.root, version, site_url)
     if version != "dev":  # a release names itself in the changelog
         files["book/changelog.md"] = files["book/changelog.md"].replace(b"## Unreleased", f"## {version}".encode(), 1)
     return files
@@ -148,6 +170,12 @@ def _cached(path: Path, data_digest: str, make: Callable[[], str]) -> str:
     return text
 
 
+def _readme(data: Path) -> str | None:
+    """The data folder's README as text (None when there is none); it is shown as text, never run."""
+    path = data / "README.md"
+    return read_data_file(path, data, str(path)).decode("utf-8", "replace") if path.exists() else None
+
+
 def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, bytes], source: Path) -> set[str]:
     """Write the book source into ``source``: ``static`` plus the notebooks' results and the pages
     generated from the data (only files that changed are rewritten); return the paths that changed."""
@@ -171,16 +199,20 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
     files["_outputs/downloads/studies.bib"] = bibtex(evidence.studies).encode()
     files["_outputs/downloads/studies.ris"] = ris(evidence.studies).encode()
     files["_outputs/manifest.json"] = _json(records)
+    everything = load_evidence(inputs.data)
+    default = select(everything, load_inclusion(inputs.data, DEFAULT))
+    cited = [f"{name}.csv" for name in RESULTS if f"_outputs/tables/{name}.csv" in files]
     generated = {
         # the same for every inclusion set: kept once for all of them
         "comparisons.md": _cached(layout.build(evidence.inclusion).parent / "comparisons.json", inputs.data_digest,
                                   lambda: comparisons_page(inputs.data)),
-        "data.md": data_page(load_evidence(inputs.data)),
+        "data.md": data_page(everything, default, _readme(inputs.data), prisma_counts(everything)),
         "data-dictionary.md": data_dictionary_page(),
         "references.md": references_page(evidence, study_labels(evidence.studies)),
-        "downloads.md": downloads_page(package),
+        "downloads.md": downloads_page(package, evidence.inclusion, len(evidence.studies), len(everything.studies),
+                                       cited),
         "audit.md": audit_page(records, titles),
-        "summary-rules.md": summary_rules_page(),
+        "state-rules.md": state_rules_page(),
     }
     files |= {f"book/{name}": text.encode() for name, text in generated.items()}
     return sync_tree(files, source, keep=("_build",))
@@ -193,8 +225,6 @@ def jupyter_book(source: Path, key: str, logs: Path, *, executor: str, fresh: bo
     incremental state first. An interrupted or failed run leaves nothing the next run could
     mistake for a good build.
     """
-    from ketrev import execute
-
     built, log = source / "_build", logs / "jupyter-book.log"
     html = built / "html"
     if read_key(built) == key and (html / "index.html").is_file() and not (built / _RUNNING).exists():
@@ -259,5 +289,4 @@ def publish_html(html: Path, source: Path, target: Path, key: str, **info: str) 
             publish.checkpoint(f"publish {target.name}")
             swap_in(new, target)
     except OSError as exc:
-        raise BuildError(f"{exc.filename or target}: cannot publish the book ({exc.strerror}); "
-                         f"the book at {target} is unchanged") from None
+        raise BuildError(f"cannot publish the book at {target} ({os_reason(exc)}); the book there is unchanged") from None

@@ -4,7 +4,7 @@ Two executors, the same papermill interface (parameters, executed copy, error re
 
 - **fast** (default where ``fork`` exists): the build process imports what the notebooks
   import, once; each notebook then runs in a fresh *forked* worker, in an in-process
-  ipykernel (:class:`ketrev.engine.InProcessEngine`, the papermill engine ``ketrev``).
+  ipykernel (:class:`ketrev.build.engine.InProcessEngine`, the papermill engine ``ketrev``).
   A worker runs one notebook top to bottom and exits, so no notebook sees another's
   namespace, and the outputs equal those of an isolated run (tested).
 - **isolated**: ``python -m papermill`` in a subprocess with a fresh Jupyter kernel per
@@ -33,7 +33,7 @@ from typing import Any, Literal
 import nbformat
 from papermill.engines import papermill_engines
 
-from ketrev.engine import InProcessEngine
+from ketrev.build.engine import InProcessEngine
 
 __all__ = ["EXECUTORS", "Job", "default_executor", "notebook_imports", "run_isolated", "run_jobs", "warm_up"]
 

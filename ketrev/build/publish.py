@@ -136,8 +136,8 @@ class BuildLock:
     killed build never leaves it held.
     """
 
-    def __init__(self, folder: Path, report: Callable[[str], None] = print, *, wait: bool = True):
-        self.path = folder / ".lock"
+    def __init__(self, folder: Path, report: Callable[[str], None] = print, *, wait: bool = True, name: str = ".lock"):
+        self.path = folder / name
         self.report = report
         self.wait = wait
         self._fd: int | None = None
