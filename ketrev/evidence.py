@@ -286,7 +286,8 @@ def _check_findings(findings: pd.DataFrame, molecules: pd.DataFrame | None, show
                       "only an association has a type; leave it empty for a change")
     problems += _rows(findings, (kind == "association") & (kind_of == ""), shown, "association_type",
                       "an association needs its type: responders, correlation or baseline")
-    if molecules is not None and {"molecule", "level"} <= set(molecules.columns) and "measure" in findings.columns:
+    if molecules is not None and {"molecule", "level"} <= set(molecules.columns) and {"molecule", "measure"} <= set(
+            findings.columns):
         level = findings["molecule"].map(dict(zip(molecules["molecule"], molecules["level"])))
         cellular = findings["measure"].isin(CELLULAR_MEASURES)
         problems += _rows(findings, (level == "cellular") & ~cellular & (findings["measure"] != "other"), shown,

@@ -329,6 +329,11 @@ def plot_prisma(counts: pd.DataFrame, /) -> Figure:
     lw = max(w for w, _ in lsize.values()) + 2 * _PAD
     rw = max(w for w, _ in rsize.values()) + 2 * _PAD
     heights = {key: max(lsize[key][1], rsize.get(key, (0, 0))[1]) + 2 * _PAD for key, _ in left}
+    stages = [("Identification", ["identified"]), ("Screening", ["screened", "sought", "assessed"]),
+              ("Included", ["included"])]
+    for name, members in stages:  # a stage's band holds its name written upwards
+        short = extent(name, MIN_FONT)[0] + 2 * _PAD - sum(heights[m] for m in members) - gap_y * (len(members) - 1)
+        heights[members[0]] += max(short, 0)
     width = margin + stage_w + 0.1 + lw + gap_x + rw + margin
     height = sum(heights.values()) + gap_y * (len(left) - 1) + 2 * margin
     fig.set_size_inches(width, height)
@@ -356,8 +361,6 @@ def plot_prisma(counts: pd.DataFrame, /) -> Figure:
     for upper, lower in itertools.pairwise(keys):
         ax.annotate("", xy=(lx + lw / 2, edges[lower][0]), xytext=(lx + lw / 2, edges[upper][1]),
                     arrowprops={"arrowstyle": "-|>", "color": "#444444", "shrinkA": 0, "shrinkB": 0})
-    stages = [("Identification", ["identified"]), ("Screening", ["screened", "sought", "assessed"]),
-              ("Included", ["included"])]
     for name, members in stages:
         top, bottom = edges[members[0]][0], edges[members[-1]][1]
         ax.add_patch(FancyBboxPatch((margin, bottom), stage_w, top - bottom, boxstyle="square,pad=0", **_STAGE))

@@ -11,11 +11,12 @@ __all__ = ["ELIGIBILITY_REASONS", "SCREENING_REASONS", "prisma_counts"]
 #: Exclusion reasons decided from the title and abstract (screening), and those decided
 #: on the full record (eligibility); ``duplicate`` records are removed before screening and
 #: ``record_incomplete`` ones are the reports that could not be retrieved.
-SCREENING_REASONS = ("review_or_comment", "not_ketamine")
+SCREENING_REASONS = ("review_or_comment", "not_journal_article", "not_ketamine")
 ELIGIBILITY_REASONS = ("no_molecular_outcome", "no_antidepressant_context", "outside_date_range", "other")
 _REASON_LABELS = {
-    "review_or_comment": "Review or comment", "not_ketamine": "No ketamine arm",
-    "no_molecular_outcome": "No molecular result for ketamine", "no_antidepressant_context": "No antidepressant context",
+    "review_or_comment": "Review or comment", "not_journal_article": "Not a journal article",
+    "not_ketamine": "No ketamine arm", "no_molecular_outcome": "No molecular or cellular result for ketamine",
+    "no_antidepressant_context": "No antidepressant context",
     "outside_date_range": "Outside the date range", "other": "Other (see notes)",
 }
 
@@ -55,7 +56,7 @@ def prisma_counts(evidence: Evidence, /) -> pd.DataFrame:
     excluded_eligibility = _by_count(reason[reason.isin(ELIGIBILITY_REASONS)])
     included_records = screening[screening["decision"] == "included"]
     rows = [
-        ("identified", "identification", f"Records identified from {len(evidence.searches)} searches", identified),
+        ("identified", "identification", f"Records identified from {len(evidence.searches):,} searches", identified),
         ("removed_duplicates", "identification", "Duplicate records of a study already found", duplicates),
         ("removed_unscreened", "identification", "Repeats and off-target results, not logged",
          max(identified - len(screening), 0)),

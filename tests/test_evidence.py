@@ -15,7 +15,7 @@ def problems_of(data_dir) -> list[str]:
 
 def test_example_loads_typed(data_dir):
     ev = load_evidence(data_dir)
-    assert len(ev.studies) == 6 and len(ev.findings) == 14
+    assert len(ev.studies) == 6 and len(ev.findings) == 17
     assert str(ev.studies["year"].dtype) == "Int64"
     assert set(ev.checksums) == {"evidence/studies.csv", "evidence/findings.csv", "evidence/screening.csv",
                                  "evidence/searches.csv", "vocab/molecules.csv", "vocab/models.csv"}
@@ -30,8 +30,8 @@ def test_findings_long_joins_study_and_vocabulary(data_dir):
 
 def test_checksum_follows_content(data_dir):
     before = load_evidence(data_dir).data_checksum
-    edit_csv(data_dir / "evidence/findings.csv", "alpha2010,psd95,protein,pfc,increase,24",
-             "alpha2010,psd95,protein,pfc,increase,48")
+    edit_csv(data_dir / "evidence/findings.csv", "alpha2010,psd95,change,protein,,pfc,increase,,24",
+             "alpha2010,psd95,change,protein,,pfc,increase,,48")
     assert load_evidence(data_dir).data_checksum != before
 
 
@@ -41,7 +41,8 @@ def test_missing_folder_is_a_usage_error(tmp_path):
 
 
 def test_all_problems_in_all_files_at_once(data_dir):
-    edit_csv(data_dir / "evidence/findings.csv", "beta2012,bdnf,protein,hippocampus", "beta2013,bdnf,protein,hippo")
+    edit_csv(data_dir / "evidence/findings.csv", "beta2012,bdnf,change,protein,,hippocampus",
+             "beta2013,bdnf,change,protein,,hippo")
     edit_csv(data_dir / "evidence/studies.csv", "alpha2010,1000001", "alpha2010,1000002")
     (data_dir / "vocab/models.csv").write_bytes("model,label\n".encode("utf-16"))
     found = problems_of(data_dir)
@@ -65,7 +66,14 @@ def test_all_problems_in_all_files_at_once(data_dir):
      "studies.csv:2:study_id: 'alpha2010': a study with no first_author is named 'pmid1000001'"),
     ("delta2016,,,10.1000/delta.2016,Delta D", "delta2016,,,10.1000/delta.2016,",
      "studies.csv:5:study_id: 'delta2016': a study with no first_author is named 'doi-10-1000-delta-2016'"),
-    ("2010,Synthetic", "3000,Synthetic", "studies.csv:2:year: 3000 is above the maximum"),
+    ("2010,printed,Synthetic", "3000,printed,Synthetic", "studies.csv:2:year: 3000 is above the maximum"),
+    ("2010,printed,Synthetic", "2010,doi,Synthetic", "studies.csv:2:year_basis: the year is derived from the doi, "
+                                                     "which is empty"),
+    ("Alpha A,2010,printed", "Alpha A, ,printed", "studies.csv:2:year: empty; a value is required"),
+    ("naive,treatment", "naive,in_vitro", "studies.csv:2:design: only a cell-culture study has design 'in_vitro'"),
+    ("in_vitro,in_vitro", "in_vitro,treatment", "studies.csv:5:design: a cell-culture study has design 'in_vitro'"),
+    ("trd,treatment", "trd,prophylactic", "studies.csv:6:design: a clinical study has design 'treatment'"),
+    ("Synthetic example study one", "Synthetic\x85example", "studies.csv:2:title: contains a control character"),
     ("Synthetic example study one", "Synthetic\x0bexample", "studies.csv:2:title: contains a control character or a line break"),
 ])
 def test_study_rules(data_dir, old, new, expected):
@@ -78,7 +86,7 @@ def test_a_full_citation_makes_a_study_traceable_without_identifier_or_author(da
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
     rows[0].update(study_id="cite-example-journal-12-34", pmid="", first_author="", volume="12", pages="34-40")
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*rows[1], "volume", "pages"], lineterminator="\n", restval="")
+        writer = csv.DictWriter(f, fieldnames=list(rows[1]), lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows(rows)
     for name in ("evidence/findings.csv", "evidence/screening.csv"):
@@ -88,7 +96,7 @@ def test_a_full_citation_makes_a_study_traceable_without_identifier_or_author(da
     assert (study["journal"], study["volume"], study["pages"]) == ("Example Journal", "12", "34-40")
     rows[0]["volume"] = ""
     with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*rows[1], "volume", "pages"], lineterminator="\n", restval="")
+        writer = csv.DictWriter(f, fieldnames=list(rows[1]), lineterminator="\n", restval="")
         writer.writeheader()
         writer.writerows(rows)
     assert any("studies.csv:2:pmid: not traceable" in p and "(missing: volume)" in p for p in problems_of(data_dir))
@@ -130,5 +138,41 @@ def test_study_without_screening_record(data_dir):
 
 def test_duplicate_finding_rows(data_dir):
     path = data_dir / "evidence/findings.csv"
-    path.write_text(path.read_text() + "alpha2010,mtor,phospho,pfc,increase,1,\n")
-    assert any(p.endswith("findings.csv:16: repeats an earlier row exactly") for p in problems_of(data_dir))
+    path.write_text(path.read_text() + "alpha2010,mtor,change,phospho,,pfc,increase,,1,\n")
+    assert any(p.endswith("findings.csv:19: repeats an earlier row exactly") for p in problems_of(data_dir))
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    ("alpha2010,bdnf,change,protein,,pfc,positive,,,", "findings.csv:19:direction: a change is an increase, a decrease "
+                                                      "or no_change"),
+    ("alpha2010,bdnf,association,level,,plasma,increase,responders,,", "findings.csv:19:direction: an association is "
+                                                                      "positive, negative or none"),
+    ("alpha2010,bdnf,association,level,,plasma,positive,,,", "findings.csv:19:association_type: an association needs "
+                                                            "its type"),
+    ("alpha2010,bdnf,change,level,,plasma,increase,baseline,,", "findings.csv:19:association_type: only an "
+                                                               "association has a type"),
+    ("alpha2010,spine_density,change,protein,,pfc,increase,,,", "findings.csv:19:measure: a cellular outcome is measured"),
+    ("alpha2010,bdnf,change,morphology,,pfc,increase,,,", "findings.csv:19:measure: a molecule is measured as protein"),
+    ("alpha2010,bdnf,change,protein,,pfc,increase,,inf,", "findings.csv:19:timepoint_h: 'inf' is not a number"),
+    ("alpha2010,bdnf,change,protein,,pfc,increase,,1e400,", "findings.csv:19:timepoint_h: '1e400' is not a number"),
+    ("alpha2010,bdnf,change,protein,,  ,increase,,,", "findings.csv:19:region: only spaces"),
+])
+def test_finding_rules(data_dir, row, expected):
+    path = data_dir / "evidence/findings.csv"
+    path.write_text(path.read_text() + row + "\n")
+    assert any(p.endswith(expected) or expected in p for p in problems_of(data_dir)), problems_of(data_dir)
+
+
+def test_every_cellular_outcome_is_of_the_cellular_family(data_dir):
+    edit_csv(data_dir / "vocab/molecules.csv", "spine_density,Dendritic spine density,cellular,cellular",
+             "spine_density,Dendritic spine density,cellular,synaptic")
+    assert any("molecules.csv:" in p and "family: a cellular outcome is of the family 'cellular'" in p
+               for p in problems_of(data_dir))
+
+
+def test_findings_long_keeps_changes_apart_from_associations_and_levels(data_dir):
+    ev = load_evidence(data_dir)
+    assert set(ev.findings_long()["kind"]) == {"change"}
+    assert len(ev.findings_long(kind="association")) == 1
+    assert set(ev.findings_long(level="cellular")["molecule"]) == {"spine_density"}
+    assert len(ev.findings_long(kind=None)) == len(ev.findings)

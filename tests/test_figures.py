@@ -2,12 +2,13 @@ import hashlib
 
 import pandas as pd
 import pytest
+from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
 from ketrev import figures, load_evidence
 from ketrev.book import labelled, study_labels
 from ketrev.prisma import prisma_counts
-from ketrev.synthesis import vote_count
+from ketrev.summary import outcome_summary
 from ketrev.tabulate import direction_counts, study_directions
 from ketrev.views import labels_for
 
@@ -30,7 +31,7 @@ def all_figures(ev) -> dict[str, Figure]:
     return {
         "map": figures.plot_evidence_map(direction_counts(by_type, by=["molecule", "evidence_type"])),
         "edp": figures.plot_effect_direction(family_directions(ev)),
-        "votes": figures.plot_vote_counts(vote_count(study_directions(long))),
+        "votes": figures.plot_vote_counts(outcome_summary(ev)),
         "prisma": figures.plot_prisma(prisma_counts(ev)),
         "years": figures.plot_studies_per_year(ev.studies),
     }
@@ -40,7 +41,7 @@ def test_evidence_map_cells_show_study_counts_and_words(ev):
     counts = direction_counts(study_directions(ev.findings_long(), strata=["evidence_type"]), by=["molecule", "evidence_type"])
     ax = figures.plot_evidence_map(labelled(counts, labels_for(ev), ["molecule"])).axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["BDNF", "mTOR"]  # most studied first
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["Cell culture", "Animal", "Clinical"]
+    assert [t.get_text().replace("\n", " ") for t in ax.get_xticklabels()] == ["Cell culture", "Animal", "Clinical"]
     shown = sorted(int(t.get_text()) for t in ax.texts if t.get_text())
     assert shown == sorted(counts["n_studies"])
 
@@ -53,20 +54,31 @@ def test_effect_direction_plot_has_a_panel_per_evidence_type_and_a_marker_per_st
                                                           "Clinical (2 studies)"]
     assert sum(len(c.get_offsets()) for ax in panels for c in ax.collections) == len(directions)
     labels = [t.get_text() for ax in panels for t in ax.get_yticklabels()]
-    assert "Alpha et al. 2010" in labels and len(labels) == directions["study"].nunique()
-    assert labels[-2:] == ["Épsilon et al. 2018", "Zeta et al. 2020"]  # accents do not sort last
+    assert "Alpha 2010" in labels and len(labels) == directions["study"].nunique()
+    assert labels[-2:] == ["Épsilon 2018", "Zeta 2020"]  # accents do not sort last
+    families = {t.get_text() for ax in panels for t in ax.get_xticklabels()}
+    assert all({t.get_text() for t in ax.get_xticklabels()} == families for ax in panels)  # headers on every panel
 
 
-def test_vote_plot_labels_carry_votes_and_name_the_denominator(ev):
-    ax = figures.plot_vote_counts(vote_count(study_directions(ev.findings_long()))).axes[0]
-    assert "bdnf (3/3)" in [t.get_text() for t in ax.get_yticklabels()]
-    assert "of those with a direction" in ax.get_xlabel() and "studies with a direction" in ax.get_xlabel()
+def test_vote_plot_groups_rows_labels_votes_and_marks_the_confirmatory_family_only(ev):
+    outcomes = outcome_summary(ev)
+    fig = figures.plot_vote_counts(outcomes)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert "BDNF (3/3)" in labels and "GSK-3β* (1/1)" in labels  # * marks an exploratory outcome
+    assert "of those" in ax.get_xlabel() and "with a direction" in ax.get_xlabel()
+    legend = " ".join(t.get_text() for t in fig.legends[0].get_texts())
+    assert "3 studies" in legend and "Significant (Holm" in legend
+    dots = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    filled = [c for c in dots if tuple(c.get_facecolor()[0][:3]) != (1.0, 1.0, 1.0)]
+    significant = outcomes[(outcomes["analysis"] == "confirmatory") & (outcomes["p"] < 0.05)]
+    assert sum(len(c.get_offsets()) for c in filled) == len(significant)
 
 
 def test_prisma_boxes_show_computed_numbers_and_arrows_meet_boxes(ev):
     ax = figures.plot_prisma(prisma_counts(ev)).axes[0]
     texts = " ".join(t.get_text() for t in ax.texts)
-    assert "Records screened\n(n = 8)" in texts and "Included in this book (n = 6)" in texts
+    assert "Records screened\n(n = 8)" in texts and "Studies included in this book\n(n = 6)" in texts
     assert "Reports assessed for eligibility\n(n = 7)" in texts
     boxes = [p.get_bbox() for p in ax.patches]
     ends = [(a.xy, a.xyann) for a in ax.texts if hasattr(a, "xyann") and a.arrow_patch is not None]
@@ -75,6 +87,37 @@ def test_prisma_boxes_show_computed_numbers_and_arrows_meet_boxes(ev):
         for x, y in (start, end):
             assert any(abs(x - b.x0) < 1e-9 or abs(x - b.x1) < 1e-9 or abs(y - b.y0) < 1e-9 or abs(y - b.y1) < 1e-9
                        for b in boxes if b.x0 - 1e-9 <= x <= b.x1 + 1e-9 and b.y0 - 1e-9 <= y <= b.y1 + 1e-9)
+
+
+def test_prisma_text_stays_inside_its_box_at_any_count(ev):
+    counts = prisma_counts(ev)
+    counts["n"] = counts["n"] * 1000 + 12345  # five-digit (and longer) counts
+    fig = figures.plot_prisma(counts)
+    ax = fig.axes[0]
+    renderer = fig.canvas.get_renderer()
+    boxes = [p.get_window_extent(renderer) for p in ax.patches]
+    texts = [t for t in ax.texts if t.get_text() and not (hasattr(t, "xyann") and t.arrow_patch is not None)]
+    assert any("12,345" in t.get_text() or "13," in t.get_text() for t in texts)
+    for text in texts:
+        extent = text.get_window_extent(renderer)
+        holders = [b for b in boxes if b.contains((extent.x0 + extent.x1) / 2, (extent.y0 + extent.y1) / 2)]
+        assert holders, text.get_text()
+        assert any(b.x0 <= extent.x0 and extent.x1 <= b.x1 and b.y0 <= extent.y0 and extent.y1 <= b.y1
+                   for b in holders), text.get_text()
+
+
+def test_text_from_data_is_never_mathtext_and_never_small(ev):
+    directions = family_directions(ev)
+    directions["study"] = directions["study"].replace("Alpha 2010", "$x^2$ \\input{/etc/passwd} 2010")
+    fig = figures.plot_effect_direction(directions)
+    fig.canvas.draw()  # mathtext would fail here on \input, or typeset x^2
+    labels = [t for ax in fig.axes for t in ax.get_yticklabels() if "$" in t.get_text()]
+    assert labels and all(not t.get_parse_math() for t in labels)
+    for fig in all_figures(ev).values():
+        sizes = [t.get_fontsize() for t in fig.findobj(lambda a: hasattr(a, "get_fontsize") and hasattr(a, "get_text"))
+                 if t.get_text()]
+        assert min(sizes) >= figures.MIN_FONT
+        assert fig.get_size_inches()[0] <= max(figures.WIDTH, 8)
 
 
 def test_studies_per_year_stacks_every_study(ev):

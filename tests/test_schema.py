@@ -100,20 +100,35 @@ def test_unknown_and_missing_columns():
 
 
 def test_values_and_vocab():
-    frame = frame_of([{"study_id": "x2010", "molecule": "bdnf", "measure": "weight", "direction": "up"}])
+    frame = frame_of([{"study_id": "x2010", "molecule": "bdnf", "kind": "change", "measure": "weight",
+                       "direction": "up"}])
     problems = check_table(frame, contract()["findings"], "f.csv", {"studies.study_id": {"y2011"},
                                                                     "molecules.molecule": {"bdnf"}})
     assert {str(p) for p in problems} == {
         "f.csv:2:study_id: 'x2010' is not a known studies study_id",
-        "f.csv:2:measure: 'weight' is not one of: protein, phospho, mrna, activity, level, other",
-        "f.csv:2:direction: 'up' is not one of: increase, decrease, no_change",
+        "f.csv:2:measure: 'weight' is not one of: protein, phospho, mrna, activity, level, morphology, "
+        "electrophysiology, cell_count, other",
+        "f.csv:2:direction: 'up' is not one of: increase, decrease, no_change, positive, negative, none",
     }
 
 
+def test_a_required_cell_of_spaces_is_empty_and_numbers_are_finite():
+    frame = frame_of([{"search_id": "s1", "query": "   ", "date": "2026-11-27", "records_seen": "1"}])
+    assert "s.csv:2:query: empty; a value is required" in {str(p) for p in check_table(frame, contract()["searches"],
+                                                                                       "s.csv")}
+
+
+def test_an_over_wide_row_is_one_problem_quickly(tmp_path):
+    with pytest.raises(DataError) as info:
+        read_csv(write(tmp_path, b"a,b\n1,2\n" + b"," * 1_000_000 + b"\n3,4\n"), "t.csv")
+    assert str(info.value) == "t.csv:3: expected 2 fields, found 1000001"
+
+
 def test_to_typed_adds_absent_columns_and_converts_numbers():
-    frame = frame_of([{"study_id": "a2010", "molecule": "bdnf", "measure": "protein", "direction": "increase",
-                       "timepoint_h": ""}, {"study_id": "a2010", "molecule": "bdnf", "measure": "protein",
-                                            "direction": "increase", "timepoint_h": "0.5"}])
+    frame = frame_of([{"study_id": "a2010", "molecule": "bdnf", "kind": "change", "measure": "protein",
+                       "direction": "increase", "timepoint_h": ""},
+                      {"study_id": "a2010", "molecule": "bdnf", "kind": "change", "measure": "protein",
+                       "direction": "increase", "timepoint_h": "0.5"}])
     typed = to_typed(frame, contract()["findings"])
     assert list(typed.columns) == list(contract()["findings"].columns)
     assert typed["region"].tolist() == ["", ""]

@@ -24,27 +24,38 @@ def test_vote_count_pinned_to_r():
     votes = vote_count(directions({"bdnf": {"increase": 8, "decrease": 2, "no_change": 3, "mixed": 1},
                                    "erk": {"increase": 3, "decrease": 3}})).set_index("molecule")
     bdnf = votes.loc["bdnf"]
-    assert bdnf["n_studies"] == 14 and bdnf["proportion_increase"] == 0.8
+    assert bdnf["n_studies"] == 14 and bdnf["n_voted"] == 10 and bdnf["proportion_increase"] == 0.8
     # R: prop.test(8, 10, correct = FALSE)$conf.int -> 0.4901625 0.9433178
     assert (bdnf["ci_low"], bdnf["ci_high"]) == pytest.approx((0.4901625, 0.9433178), abs=1e-7)
-    # R: binom.test(8, 10)$p.value -> 0.109375 ; p.adjust(c(0.109375, 1), "holm") -> 0.21875 1
+    # R: binom.test(8, 10)$p.value -> 0.109375
     assert bdnf["p_sign"] == pytest.approx(0.109375)
-    assert bdnf["p_holm"] == pytest.approx(0.21875)
-    assert votes.loc["erk", "p_holm"] == pytest.approx(1.0)
-    assert not votes["significant"].any()
+    assert votes.loc["erk", "p_sign"] == pytest.approx(1.0)
 
 
 def test_molecule_without_votes_has_missing_statistics():
     votes = vote_count(directions({"vgf": {"no_change": 2}, "bdnf": {"increase": 10}})).set_index("molecule")
-    assert votes.loc["vgf", ["proportion_increase", "ci_low", "ci_high", "p_sign", "p_holm"]].isna().all()
-    assert votes.loc["bdnf", "p_holm"] == pytest.approx(2 * 0.5**10)  # the only test: Holm leaves it as is
-    assert votes.loc["bdnf", "significant"]
+    assert votes.loc["vgf", ["proportion_increase", "ci_low", "ci_high", "p_sign"]].isna().all()
+    assert votes.loc["bdnf", "p_sign"] == pytest.approx(2 * 0.5**10)
 
 
 def test_columns_in_fixed_order():
     votes = vote_count(directions({"bdnf": {"increase": 1}}))
     assert list(votes.columns) == ["molecule", "n_studies", "n_increase", "n_decrease", "n_no_change", "n_mixed",
-                                   "proportion_increase", "ci_low", "ci_high", "p_sign", "p_holm", "significant"]
+                                   "n_voted", "proportion_increase", "ci_low", "ci_high", "p_sign"]
+
+
+def test_holm_runs_across_the_whole_pre_specified_family():
+    from statsmodels.stats.multitest import multipletests
+
+    from ketrev.analysis import FAMILY_SIZE, UNITS, holm_family
+
+    p = pd.Series({"bdnf": 0.004, "mtor": 0.02, "camkii": 0.001})  # camkii is exploratory
+    adjusted = holm_family(p)
+    full = [0.004, 0.02] + [1.0] * (FAMILY_SIZE - 2)  # the untested units count with p = 1
+    expected = multipletests(full, method="holm")[1]
+    assert FAMILY_SIZE == len(UNITS) == 12
+    assert adjusted["bdnf"] == pytest.approx(expected[0]) and adjusted["mtor"] == pytest.approx(expected[1])
+    assert np.isnan(adjusted["camkii"])  # never adjusted, never called significant
 
 
 def test_no_findings_give_an_empty_table_with_every_column():
