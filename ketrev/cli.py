@@ -28,9 +28,10 @@ STUDY_COLUMNS = ("evidence_type", "species", "model", "design", "ketamine_form",
 
 
 def _votes(ev: Evidence, rule: str, by: str = "outcome") -> pd.DataFrame:
-    from ketrev.summary import outcome_votes  # statistics are imported only when asked for
+    """The book's vote-count table (with the state of evidence) for the majority rule; the counts alone for another."""
+    from ketrev.summary import outcome_summary, outcome_votes  # statistics are imported only when asked for
 
-    return outcome_votes(ev, by=by, rule=rule)
+    return outcome_summary(ev, by=by) if rule == "majority" else outcome_votes(ev, by=by, rule=rule)
 
 
 def _prisma(ev: Evidence, rule: str) -> pd.DataFrame:
@@ -68,6 +69,11 @@ def _printable(table: pd.DataFrame) -> pd.DataFrame:
         else:
             out[col] = values.fillna("").astype(str).replace("", NONE)
     return out
+
+
+#: The columns a vote-count table prints on the console (``--csv`` has every column).
+_SHOWN = ("outcome", "family", "analysis", "level", "n_studies", "n_increase", "n_decrease", "n_no_change", "n_mixed",
+          "proportion_increase", "p_sign", "p_holm", "state_words")
 
 
 def _print(table: pd.DataFrame) -> None:
@@ -197,7 +203,7 @@ def _tabulate(args: argparse.Namespace) -> int:
     if table.empty:
         print("Nothing to tabulate: no study of this selection has a finding.")
         return 0
-    _print(table)
+    _print(table[[c for c in table.columns if c in _SHOWN]] if "direction" in args.by else table)
     if "direction" in args.by:
         from ketrev.analysis import FAMILY_SIZE
 

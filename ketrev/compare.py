@@ -39,7 +39,7 @@ def compare_sets(a: Evidence, b: Evidence, /, *, summaries: tuple[pd.DataFrame, 
     only_a = sorted(set(a.studies["study_id"]) - set(b.studies["study_id"]))
     only_b = sorted(set(b.studies["study_id"]) - set(a.studies["study_id"]))
     sa, sb = summaries or (outcome_summary(a), outcome_summary(b))
-    left, right = (s.set_index("outcome")[_KEEP] for s in (sa, sb))
+    left, right = (s.set_index("outcome").reindex(columns=_KEEP) for s in (sa, sb))
     both = left.join(right.drop(columns=["label", "analysis"]), how="outer", lsuffix="_a", rsuffix="_b")
     both["label"] = both["label"].fillna(right["label"])
     both["analysis"] = both["analysis"].fillna(right["analysis"])

@@ -144,8 +144,6 @@ def outcome_summary(evidence: Evidence, /, *, by: Unit = "outcome", runs: pd.Dat
         with a change finding; sorted by group, analysis and studies.
     """
     table = outcome_votes(evidence, by=by).set_index(by)
-    if table.empty:
-        return pd.DataFrame(columns=[by, "label", "analysis", "state", "state_words"])
     runs = multiverse(evidence, by=by) if runs is None else runs
     loo = leave_one_out(evidence, by=by) if loo is None else loo
     robust = robustness_summary(runs, loo, by=by).set_index(by).drop(columns=["analysis"])

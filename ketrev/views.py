@@ -218,7 +218,7 @@ def reader_view(table: pd.DataFrame, labels: Labels, /, *, columns: list[str] | 
             continue
         if col in COMBINED:
             header, how = COMBINED[col]
-            out[header] = how(table)
+            out[header] = how(table) if len(table) else pd.Series([], index=table.index, dtype=object)
             continue
         series = table[col]
         if col == "proportion_increase":

@@ -30,7 +30,7 @@ def data_dir(tmp_path: Path) -> Path:
 
 def make_checkout(root: Path) -> Path:
     """Lay out the repository's book sources with the example data in ``root``."""
-    for name in ("_config.yml", "_toc.yml"):
+    for name in ("_config.yml", "_toc.yml", "CITATION.cff"):
         shutil.copy(ROOT / name, root / name)
     for name in ("notebooks", "book"):
         shutil.copytree(ROOT / name, root / name)

@@ -7,6 +7,8 @@ book must equal what the data on disk produce: its vote-count CSV equals
 ``ketrev tabulate --by direction --csv`` and its footer names the data's checksum.
 """
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -50,18 +52,22 @@ def targets(root: Path) -> list[Path]:
     return [root / "_build/html", root / "site/dev"]
 
 
-def expected_votes(root: Path) -> str:
-    """The vote counts the data on disk produce, as the CLI prints them."""
+def expected_votes(root: Path) -> list[dict[str, str]]:
+    """The molecules' vote counts the data on disk produce, as the CLI writes them."""
     result = subprocess.run([sys.executable, "-m", "ketrev", "tabulate", "--by", "direction", "--csv", "--data",
                              str(root / "data")], capture_output=True, text=True, check=True)
-    return result.stdout
+    return [row for row in csv.DictReader(io.StringIO(result.stdout)) if row["level"] == "molecular"]
+
+
+def published_votes(target: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader((target / "outputs/tables/vote-counts.csv").open(encoding="utf-8")))
 
 
 def assert_published_matches_disk(root: Path) -> None:
     votes = expected_votes(root)
     checksum = select(load_evidence(root / "data"), load_inclusion(root / "data", "all")).data_checksum[:12]
     for target in targets(root):
-        assert (target / "outputs/tables/vote-counts.csv").read_text() == votes, target
+        assert published_votes(target) == votes, target
         assert f"data sha256 <code>{checksum}</code>" in (target / "notebooks/00-home.html").read_text(), target
         assert json.loads((target / KEY_FILE).read_text())["data_sha256"].startswith(checksum)
         assert not list(target.parent.glob(f".{target.name}.*")), "a leftover beside the published tree"
@@ -74,7 +80,7 @@ def fail_at(monkeypatch, point: str, error: Exception) -> None:
     monkeypatch.setattr(publish, "checkpoint", checkpoint)
 
 
-FLIP = ("beta2012,bdnf,protein,hippocampus,increase", "beta2012,bdnf,protein,hippocampus,decrease")
+FLIP = ("beta2012,bdnf,change,protein,,hippocampus,increase", "beta2012,bdnf,change,protein,,hippocampus,decrease")
 
 
 def test_a_failed_publish_is_never_reported_up_to_date(checkout, monkeypatch):
@@ -83,8 +89,7 @@ def test_a_failed_publish_is_never_reported_up_to_date(checkout, monkeypatch):
     fail_at(monkeypatch, "publish dev", OSError(30, "Read-only file system", "site/dev"))
     with pytest.raises(BuildError, match="cannot publish the book"):
         build_book(checkout, targets=targets(checkout), **QUIET)
-    first = (checkout / "_build/html/outputs/tables/vote-counts.csv").read_text()
-    assert first == expected_votes(checkout)  # the first target got the new book, with its key
+    assert published_votes(checkout / "_build/html") == expected_votes(checkout)  # the first target got the new book, with its key
     monkeypatch.undo()
     edit_csv(checkout / "data/evidence/findings.csv", *reversed(FLIP))
     build_book(checkout, targets=targets(checkout), **QUIET)
@@ -100,7 +105,7 @@ def test_a_data_edit_during_the_build_never_mixes_two_data_sets(checkout, monkey
         if name == "snapshot taken":
             edit_csv(findings, *FLIP)
     monkeypatch.setattr(publish, "checkpoint", edit)
-    edit_csv(findings, "alpha2010,mtor,phospho,pfc,increase", "alpha2010,mtor,phospho,pfc,decrease")
+    edit_csv(findings, "alpha2010,mtor,change,phospho,,pfc,increase", "alpha2010,mtor,change,phospho,,pfc,decrease")
     snapshot_data = findings.read_text()
     build_book(checkout, targets=targets(checkout), **QUIET)
     monkeypatch.undo()
@@ -207,13 +212,14 @@ def test_markup_and_myst_from_data_reach_the_page_as_text(checkout):
     edit_csv(checkout / "data/evidence/studies.csv", "Synthetic example study one", f"Study one {FENCE}")
     build_book(checkout, targets=targets(checkout), **QUIET)
     html = checkout / "_build/html"
-    for page in ("notebooks/00-home.html", "notebooks/04-direction-of-effect.html", "book/references.html",
+    for page in ("notebooks/00-home.html", "notebooks/03-molecules.html", "notebooks/04-direction-of-effect.html",
+                 "book/references.html",
                  "book/comparisons.html", "book/audit.html", "index.html"):
         text = (html / page).read_text()
         assert "<img src=x" not in text and "<script>alert" not in text, page
-    home = (html / "notebooks/00-home.html").read_text()
-    assert "BDNF&lt;img src=x onerror=alert(1)&gt;" in home
-    assert "Hostile set &lt;script&gt;" in home  # the title shows, as text
+    molecules = (html / "notebooks/03-molecules.html").read_text()
+    assert "BDNF&lt;img src=x onerror=alert(1)&gt;" in molecules
+    assert "Hostile set &lt;script&gt;" in (html / "notebooks/00-home.html").read_text()  # the title shows, as text
     refs = (html / "book/references.html").read_text()
     assert "root:x:0:0" not in refs and "literalinclude" in refs
 
@@ -284,7 +290,8 @@ def test_releases_order_by_pep_440_and_never_touch_a_sibling(checkout, monkeypat
     assert "url=1.1/" in (checkout / "site/index.html").read_text()
     assert main(["release", "1.0", "--force"]) == 0
     assert (sibling / "keep.txt").read_text() == "not a release"
-    assert main(["release", "1.1-rc1"]) == 2 and "same version as the existing release '1.1rc1'" in capsys.readouterr().err
+    assert main(["release", "1.1-rc1"]) == 2 and "is not a release version" in capsys.readouterr().err
+    assert main(["release", "1.1.0"]) == 2 and "same version as the existing release '1.1'" in capsys.readouterr().err
     changelog = (checkout / "site/1.1/book/changelog.html").read_text()
     assert ">1.1<" in changelog and "Unreleased" not in changelog
 

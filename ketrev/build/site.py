@@ -146,6 +146,9 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
         return (real, folder) if os.path.isfile(real) and not os.path.islink(real) else None
 
     def send_head(self):  # type: ignore[no-untyped-def]
+        if "\0" in unquote(urlsplit(self.path).path):
+            self.send_error(400, "Bad request path")
+            return None
         found = self._resolve()
         if found is None:
             self.send_error(404, "Not found")
