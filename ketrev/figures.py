@@ -55,7 +55,7 @@ def style() -> dict[str, Any]:
 
 
 #: Every figure's width in inches: 9-point text stays at least 11 px on a 390 px phone screen.
-WIDTH = 4.0
+WIDTH = 3.8
 #: The smallest font size any figure uses (points).
 MIN_FONT = 9
 

@@ -26,7 +26,7 @@ from ketrev.build import publish
 from ketrev.build.pipeline import build_book
 from ketrev.build.publish import KEY_FILE, BuildLock
 from ketrev.cli import main
-from ketrev.errors import BuildError
+from ketrev.errors import BuildError, DataError, UsageError
 from ketrev.evidence import load_evidence
 from ketrev.inclusion import load_inclusion, select
 
@@ -89,7 +89,8 @@ def test_a_failed_publish_is_never_reported_up_to_date(checkout, monkeypatch):
     fail_at(monkeypatch, "publish dev", OSError(30, "Read-only file system", "site/dev"))
     with pytest.raises(BuildError, match="cannot publish the book"):
         build_book(checkout, targets=targets(checkout), **QUIET)
-    assert published_votes(checkout / "_build/html") == expected_votes(checkout)  # the first target got the new book, with its key
+    # the first target got the new book, with its key
+    assert published_votes(checkout / "_build/html") == expected_votes(checkout)
     monkeypatch.undo()
     edit_csv(checkout / "data/evidence/findings.csv", *reversed(FLIP))
     build_book(checkout, targets=targets(checkout), **QUIET)
@@ -316,3 +317,195 @@ def test_interrupted_builds_leave_no_temporary_folders(checkout, monkeypatch):
     leftovers += [p for t in targets(checkout) for p in t.parent.glob(f".{t.name}.*")]
     assert leftovers == []
 
+
+
+# --- data is only ever data: hostile inputs ------------------------------------------------------------------------
+
+def validate(checkout: Path, capsys) -> tuple[int, str]:
+    code = main(["validate", "--data", str(checkout / "data")])
+    return code, capsys.readouterr().err
+
+
+def test_the_data_readme_is_shown_as_text_never_run_or_included(checkout):
+    (checkout / "data/README.md").write_text(
+        "# Data\n\n```{raw} html\n<script>alert('readme')</script>\n```\n\n"
+        "```{literalinclude} /etc/passwd\n```\n\n<img src=x onerror=alert(2)> [methods](../book/methods.md)\n")
+    build_book(checkout, targets=targets(checkout), **QUIET)
+    page = (checkout / "_build/html/book/data.html").read_text()
+    assert "<script>alert" not in page and "<img src=x" not in page and "root:x:0:0" not in page
+    assert "&lt;script&gt;alert" in page and "literalinclude" in page  # shown, as text
+    assert 'href="../book/methods.html"' in page  # a link to a page of the book still works
+
+
+@pytest.mark.parametrize("make", ["readme_link", "file_link", "fifo", "device", "socket", "dir_link"])
+def test_only_regular_files_inside_the_data_folder_are_read(checkout, capsys, make):
+    import socket
+    import time
+
+    data = checkout / "data"
+    if make == "readme_link":
+        (data / "README.md").unlink()
+        (data / "README.md").symlink_to("/etc/passwd")
+        name = "README.md"
+    elif make == "file_link":
+        (data / "extra.csv").symlink_to("/etc/passwd")
+        name = "extra.csv"
+    elif make == "fifo":
+        os.mkfifo(data / "evidence/pipe.csv")
+        name = "evidence/pipe.csv"
+    elif make == "device":
+        (data / "zero.csv").symlink_to("/dev/zero")
+        name = "zero.csv"
+    elif make == "socket":
+        sock = socket.socket(socket.AF_UNIX)
+        sock.bind(str(data / "sock"))
+        name = "sock"
+    else:
+        (data / "outside").symlink_to("/etc", target_is_directory=True)
+        name = "outside"
+    start = time.perf_counter()
+    code, err = validate(checkout, capsys)
+    assert code == 1 and f"{data / name}:" in err and "Traceback" not in err
+    assert time.perf_counter() - start < 10  # a FIFO never blocks, /dev/zero is never read
+    before = (checkout / "_build/html/book/data.html").read_text()
+    with pytest.raises(DataError):
+        build_book(checkout, targets=targets(checkout), **QUIET)
+    assert (checkout / "_build/html/book/data.html").read_text() == before  # the good book stays
+    assert not any("root:x" in p.read_text(errors="replace") for p in (checkout / "build/all/inputs").rglob("*")
+                   if p.is_file())
+
+
+def test_a_link_inside_the_data_folder_is_read_and_copies_are_never_looser(checkout):
+    data = checkout / "data"
+    (data / "notes").mkdir()
+    (data / "notes/mine.txt").write_text("kept private")
+    (data / "notes/mine.txt").chmod(0o600)
+    (data / "alias.txt").symlink_to(data / "notes/mine.txt")
+    build_book(checkout, targets=targets(checkout), **QUIET)
+    copy = checkout / "build/all/inputs/data/notes/mine.txt"
+    assert copy.read_text() == "kept private" and copy.stat().st_mode & 0o777 == 0o600
+
+
+def test_labels_and_titles_are_never_mathtext_smart_quotes_or_warnings(checkout):
+    edit_csv(checkout / "data/vocab/molecules.csv", "psd95,PSD-95,", "psd95,$x^2$ \\input{/etc/passwd},")
+    edit_csv(checkout / "data/evidence/studies.csv", "Synthetic example study two",
+             "Study \"two\" -- 'quoted' ... 糖尿病")
+    edit_csv(checkout / "data/evidence/studies.csv", "beta2012,1000002,PMC1000002,10.1000/beta.2012,Beta B,2012,printed,"
+             "Study \"two\" -- 'quoted' ... 糖尿病,Example Journal",
+             "beta2012,1000002,PMC1000002,10.1000/beta.2012,Beta B,2012,printed,"
+             "Study \"two\" -- 'quoted' ... 糖尿病,小児科 Journal")
+    build_book(checkout, targets=targets(checkout), **QUIET)
+    html = checkout / "_build/html"
+    refs = (html / "book/references.html").read_text()
+    assert "Study &quot;two&quot; -- 'quoted' ... 糖尿病" in refs  # as written
+    assert "“two”" not in refs and "–" not in refs.split("Study")[1][:30]  # no curly quotes, no dash made of --
+    for page in html.rglob("*.html"):
+        text = page.read_text()
+        assert "Glyph" not in text and "UserWarning" not in text and str(checkout) not in text, page
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("title: T\nwhere:\n  year: " + "[" * 40 + "]" * 40 + "\n", "nested deeper than 16 levels"),
+    ("title: T\nwhere:\n  ? [a, b]\n  : [c]\n", "a key must be a word"),
+    ("title: T\nwhere:\n  1: 2\n", "the key 1 is not text"),
+    ("title: T\nwhere:\n  spieces: [rat]\n", "not a studies column (did you mean 'species'?)"),
+])
+def test_odd_yaml_is_one_line(checkout, capsys, text, message):
+    (checkout / "data/inclusion/odd.yml").write_text(text)
+    code, err = validate(checkout, capsys)
+    assert code == 1 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 2
+
+
+def test_a_set_named_like_the_layout_is_refused(checkout, capsys):
+    (checkout / "data/inclusion/html.yml").write_text("title: T\n")
+    code, err = validate(checkout, capsys)
+    assert code == 1 and "html.yml: not an inclusion set name" in err
+    monkey = main(["build", "--inclusion", "html", "--data", str(checkout / "data")])
+    assert monkey == 2 and "cannot name an inclusion set" in capsys.readouterr().err
+
+
+def test_a_data_folder_without_readme_builds(checkout):
+    (checkout / "data/README.md").unlink()
+    build_book(checkout, targets=targets(checkout), **QUIET)
+    assert "This data folder has no README." in (checkout / "_build/html/book/data.html").read_text()
+
+
+@pytest.mark.parametrize("version", ["1.0 ", "1.0\n", " 1.0", "1.0 beta", "v1.0", "1.0-rc1"])
+def test_release_versions_follow_one_pattern(version):
+    from ketrev.build.site import check_version
+
+    with pytest.raises(UsageError):
+        check_version(version)
+
+
+def test_two_releases_of_one_version_at_once_give_one_release(checkout):
+    procs = [subprocess.Popen([sys.executable, "-m", "ketrev", "release", "3.0"], cwd=checkout, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(p.wait(timeout=900), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _ in outcomes)
+    assert codes == [0, 2], outcomes
+    loser = next(err for code, err in outcomes if code == 2)
+    assert "site/3.0 exists; use --force" in loser and "Traceback" not in loser
+
+
+def test_serve_serves_regular_files_under_the_site_only(checkout):
+    import http.client
+    import socket
+    import time
+
+    from ketrev.build.site import publish_version
+
+    site = checkout / "site"
+    publish_version(site)
+    (site / "leak").symlink_to("/etc/passwd")
+    (site / "secret-folder").mkdir()
+    (site / "secret-folder/x.txt").write_text("x")
+    (site / ".hidden").write_text("hidden")
+    proc = subprocess.Popen([sys.executable, "-m", "ketrev", "serve", "--port", "0"], cwd=checkout,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().split(" at ")[1].split(" ")[0]
+        for path in ("leak", "secret-folder/", ".hidden", "dev/.ketrev-build.json", "%2e%2e/%2e%2e/etc/passwd"):
+            with pytest.raises(urllib.error.HTTPError) as info:
+                urllib.request.urlopen(url + path, timeout=5)
+            assert info.value.code == 404, path
+        with urllib.request.urlopen(url + "secret-folder/x.txt", timeout=5) as response:
+            assert response.read() == b"x"
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        conn = socket.create_connection((host, int(port)))  # a client that goes away mid-request
+        conn.sendall(b"GET /dev/index.html HTTP/1.1\r\nHost: x\r\n")
+        conn.close()
+        client = http.client.HTTPConnection(host, int(port), timeout=5)
+        client.request("GET", "/versions.json")
+        assert client.getresponse().status == 200
+        time.sleep(0.5)
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err
+
+
+def test_a_full_disk_names_the_path_and_its_cause(checkout, monkeypatch, capsys):
+    import errno
+
+    (checkout / "book/methods.md").write_text((checkout / "book/methods.md").read_text() + "\nChanged.\n")
+    fail_at(monkeypatch, "publish html", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(checkout / "_build/x")))
+    monkeypatch.chdir(checkout)
+    code = main(["build"])
+    err = capsys.readouterr().err
+    assert code == 1 and "No space left on device" in err and "_build/x" in err and "(None)" not in err
+
+
+def test_two_clean_builds_give_byte_identical_trees(tmp_path):
+    # two processes (each with its own string-hash seed), two checkouts in two places
+    trees = []
+    for run in ("a", "b"):
+        (tmp_path / run).mkdir()
+        root = make_checkout(tmp_path / run)
+        subprocess.run([sys.executable, "-m", "ketrev", "build"], cwd=root, check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": "random"})
+        trees.append(root / "_build/html")
+    files = [{p.relative_to(t).as_posix(): p.read_bytes() for p in sorted(t.rglob("*")) if p.is_file()} for t in trees]
+    assert files[0].keys() == files[1].keys()
+    differ = [name for name in files[0] if files[0][name] != files[1][name]]
+    assert differ == [], differ

@@ -171,3 +171,73 @@ def test_every_internal_link_and_anchor_resolves(checkout):
     from conftest import broken_links
 
     assert broken_links(checkout / "_build/html") == []
+
+
+def page_text(root: Path, page: str) -> str:
+    """The words of a built page, tags and scripts dropped."""
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html(root, page), flags=re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
+def test_one_word_for_each_outcome_on_every_page_and_download(checkout):
+    import csv
+
+    tables = checkout / "_build/html/outputs/tables"
+    words: dict[str, set[str]] = {}
+    for path in tables.glob("*.csv"):
+        rows = list(csv.DictReader(path.open(encoding="utf-8")))
+        if rows and {"outcome", "state_words"} <= set(rows[0]):
+            for row in rows:
+                words.setdefault(row["outcome"], set()).add(row["state_words"])
+    assert words and all(len(w) == 1 for w in words.values()), words
+    states = {"Consistent increase", "Consistent decrease", "Fragile increase", "Fragile decrease", "Mixed",
+              "Too few studies"}
+    assert set().union(*words.values()) <= states
+    for page in ("notebooks/00-home.html", "notebooks/04-direction-of-effect.html", "notebooks/05-clinical.html",
+                 "notebooks/06-robustness.html"):
+        for cells in re.findall(r'<tr>(.*?)</tr>', html(checkout, page), flags=re.S):
+            state = re.search(r'data-label="State of evidence[^"]*"[^>]*>([^<(]+)', cells)
+            if state:  # every state shown is one of the words, and the one of its outcome's downloads
+                assert state.group(1).strip() in states, (page, state.group(1))
+
+
+def test_no_number_shows_two_values_and_no_count_is_nan_or_decimal(checkout):
+    from ketrev import load_evidence, load_inclusion, select
+    from ketrev.prisma import prisma_counts
+
+    evidence = select(load_evidence(checkout / "data"), load_inclusion(checkout / "data", "all"))
+    n = len(evidence.studies)
+    flow = prisma_counts(load_evidence(checkout / "data")).set_index("box")["n"]
+    home = page_text(checkout, "notebooks/00-home.html")
+    assert f"— {n} studies (" in home
+    assert f"The {n} studies of this book" in page_text(checkout, "book/references.html")
+    assert f"selects {n}" in page_text(checkout, "book/downloads.html")
+    data = page_text(checkout, "book/data.html")
+    assert f"of which in the default book (published up to 2021, treatment designs) {n}" in data
+    assert f"Records screened in the PRISMA flow (duplicates removed) {flow['screened']}" in data
+    assert f"Records in the screening log (duplicates of a study included) {len(evidence.screening)}" in data
+    prisma = (checkout / "_build/html/outputs/tables/prisma-flow.csv").read_text()
+    assert f"included,included,Studies included in this book,{n}" in prisma
+    for page in (checkout / "_build/html").rglob("*.html"):
+        rel = page.relative_to(checkout / "_build/html").as_posix()
+        if "_static" in rel or rel.startswith("_sources"):
+            continue
+        assert not re.search(r">\s*(NaN|nan|None|null)\s*<", html(checkout, rel)), rel  # no empty value shown as such
+        text = page_text(checkout, rel)
+        assert not re.search(r"\bNaN\b|\bnan\b", text), rel
+        assert not re.search(r"\b\d+\.0 (studies|stud|findings|records)\b", text), rel
+
+
+def test_the_readme_states_the_numbers_the_code_computes():
+    from ketrev import load_evidence, load_inclusion, select
+    from ketrev.analysis import FAMILY_SIZE
+    from ketrev.robustness import active_choices, specifications
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    data = ROOT / "data"
+    default = select(load_evidence(data), load_inclusion(data, "all"))
+    stated = re.search(r"leaves ([\d,]+) specifications for the default set", readme).group(1)
+    assert int(stated.replace(",", "")) == len(specifications(active_choices(default)))
+    assert f"across the {FAMILY_SIZE} molecules the review names" in readme
+    robustness = (ROOT / "notebooks/06-robustness.ipynb").read_text()
+    assert "1,728" not in readme and "864" not in readme and "1,728" not in robustness

@@ -112,16 +112,23 @@ def _section_of(cells: list[Any], index: int) -> str:
 def prepare_notebook(text: str) -> tuple[bytes, dict[str, dict[str, str]]]:
     """An executed notebook as the book shows it, and where each published anchor lives.
 
-    Hides papermill's injected-parameters cell and puts a MyST target ``(cell-NAME)=``
-    before every code cell that published ``NAME``, so a link reaches the cell itself.
-    Returns the notebook and ``{anchor: {"cell_id", "section"}}``.
+    Hides papermill's injected-parameters cell (with a fixed id) and drops papermill's run
+    records (times, durations, paths), so that the same inputs give the same page and the
+    same downloadable notebook; puts a MyST target ``(cell-NAME)=`` before every code cell
+    that published ``NAME``, so a link reaches the cell itself. Returns the notebook and
+    ``{anchor: {"cell_id", "section"}}``.
     """
     nb = nbformat.reads(text, as_version=4)
+    nb.metadata.pop("papermill", None)
     cells, where = [], {}
     for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
         tags = cell.metadata.get("tags", [])
-        if "injected-parameters" in tags and "remove-cell" not in tags:
-            cell.metadata["tags"] = [*tags, "remove-cell"]
+        if "injected-parameters" in tags:
+            cell.id = "injected-parameters"
+            if "remove-cell" not in tags:
+                cell.metadata["tags"] = [*tags, "remove-cell"]
         anchors = [a for o in cell.get("outputs", []) for a in _ANCHOR.findall(str(o.get("data", {}).get("text/html", "")))]
         if anchors:
             target = nbformat.v4.new_markdown_cell("\n".join(f"(cell-{a.removeprefix('ketrev-')})=" for a in anchors))

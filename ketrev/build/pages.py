@@ -126,7 +126,7 @@ def data_page(evidence: Evidence, default: Evidence, readme: str | None, flow: p
         ["Studies traceable by their citation alone (no identifier)",
          str(int(((studies['pmid'] == '') & (studies['pmcid'] == '') & (studies['doi'] == '')).sum()))],
     ]
-    fits = [[column.upper(), str(year), f"{start:,}"] for column in ("pmid", "pmcid")
+    fits = [[column.upper(), str(year), f"{'PMC' if column == 'pmcid' else ''}{start}"] for column in ("pmid", "pmcid")
             for year, start in calibration(studies, column).starts]
     body = ("# Data\n\nThe evidence base as this build read it (every inclusion set selects from it):\n\n"
             + table(["What", "Number"], rows)
@@ -136,7 +136,7 @@ def data_page(evidence: Evidence, default: Evidence, readme: str | None, flow: p
               "first identifier it reaches). A derived year never decides the edge of a year range.\n\n"
             + table(["Identifier", "Year", "First identifier"], fits))
     if readme is None:
-        return body + "\n*This data folder has no README.md.*\n"
+        return body + "\n*This data folder has no README.*\n"
     return body + f"\n```{{raw}} html\n<div class=\"ketrev-readme\">{readme_html(readme)}</div>\n```\n"
 
 
