@@ -8,7 +8,7 @@ from ketrev.analysis import units_of
 from ketrev.evidence import Evidence
 from ketrev.summary import outcome_summary
 
-__all__ = ["compare_sets"]
+__all__ = ["compare_results", "compare_sets"]
 
 _KEEP = ["label", "analysis", "n_studies", "n_increase", "n_decrease", "n_voted", "proportion_increase", "p",
          "state", "state_words"]
@@ -39,7 +39,28 @@ def compare_sets(a: Evidence, b: Evidence, /, *, summaries: tuple[pd.DataFrame, 
     only_a = sorted(set(a.studies["study_id"]) - set(b.studies["study_id"]))
     only_b = sorted(set(b.studies["study_id"]) - set(a.studies["study_id"]))
     sa, sb = summaries or (outcome_summary(a), outcome_summary(b))
-    left, right = (s.set_index("outcome").reindex(columns=_KEEP) for s in (sa, sb))
+    out = compare_results(sa, sb)
+    long = pd.concat([a.findings, b.findings])
+    measured = long.groupby("molecule")["study_id"].agg(set)
+    differing = set(only_a) | set(only_b)
+    out["studies"] = [", ".join(sorted(_studies_of(o, a, measured) & differing)) for o in out["outcome"]]
+    return only_a, only_b, out
+
+
+def compare_results(a: pd.DataFrame, b: pd.DataFrame, /) -> pd.DataFrame:
+    """Every outcome whose result differs between two :func:`~ketrev.summary.outcome_summary` tables
+    (of two sets, or of two releases).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome``, ``label``, ``analysis``, then for each table (suffixes ``_a``, ``_b``):
+        ``n_studies``, ``n_increase``, ``n_decrease``, ``n_voted``, ``proportion_increase``,
+        ``p``, ``state``, ``state_words``; then ``changed``: ``state`` when the state of
+        evidence differs, else ``counts``; ``only in a`` / ``only in b``. Outcomes whose
+        state changes come first.
+    """
+    left, right = (t.set_index("outcome").reindex(columns=_KEEP) for t in (a, b))
     both = left.join(right.drop(columns=["label", "analysis"]), how="outer", lsuffix="_a", rsuffix="_b")
     both["label"] = both["label"].fillna(right["label"])
     both["analysis"] = both["analysis"].fillna(right["analysis"])
@@ -50,20 +71,16 @@ def compare_sets(a: Evidence, b: Evidence, /, *, summaries: tuple[pd.DataFrame, 
             changed.append("only in a" if pd.isna(row["n_studies_b"]) else "only in b")
         elif row["state_words_a"] != row["state_words_b"]:
             changed.append("state")
-        elif any(row[f"{c}_a"] != row[f"{c}_b"] for c in counts):
+        elif any(float(row[f"{c}_a"]) != float(row[f"{c}_b"]) for c in counts):
             changed.append("counts")
         else:
             changed.append("")
     both["changed"] = changed
     out = both[both["changed"] != ""].copy()
-    long = pd.concat([a.findings, b.findings])
-    measured = long.groupby("molecule")["study_id"].agg(set)
-    differing = set(only_a) | set(only_b)
-    out["studies"] = [", ".join(sorted(_studies_of(o, a, measured) & differing)) for o in out.index]
     out = out.assign(_first=out["changed"] != "state").sort_values(["_first", "n_studies_a"], ascending=[True, False])
     out.index.name = "outcome"
-    columns = ["label", "analysis", *[f"{c}_{s}" for s in ("a", "b") for c in _KEEP[2:]], "changed", "studies"]
-    return only_a, only_b, out[columns].reset_index()
+    columns = ["label", "analysis", *[f"{c}_{s}" for s in ("a", "b") for c in _KEEP[2:]], "changed"]
+    return out[columns].reset_index()
 
 
 def _studies_of(outcome: str, evidence: Evidence, measured: pd.Series) -> set[str]:

@@ -66,7 +66,9 @@ def _styled(plot: Callable[..., Figure]) -> Callable[..., Figure]:
     @functools.wraps(plot)
     def styled(*args: Any, **kwargs: Any) -> Figure:
         with plt.rc_context(style()["rc"]):
-            return plot(*args, **kwargs)
+            fig = plot(*args, **kwargs)
+        fig.ketrev_drawn_by = f"{plot.__module__}.{plot.__name__}"  # the book links the function's source
+        return fig
     return styled
 
 

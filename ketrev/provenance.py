@@ -26,10 +26,24 @@ from ketrev.views import labels_for, reader_view, render_table
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-__all__ = ["Publisher", "git_commit", "read_manifest"]
+__all__ = ["Publisher", "code_anchor", "code_link", "git_commit", "read_manifest"]
 
 #: Where published files live, relative to the root of the built book.
 OUTPUTS_URL = "outputs"
+
+
+def code_anchor(qualified: str) -> str:
+    """The anchor of a library function on the book's code pages: ``ketrev.figures.plot_prisma`` →
+    ``code-figures-plot-prisma`` (a class gets ``-class``: anchors ignore case)."""
+    kind = "-class" if qualified.rpartition(".")[2][:1].isupper() else ""
+    return "code-" + qualified.removeprefix("ketrev.").replace(".", "-").replace("_", "-").lower() + kind
+
+
+def code_link(qualified: str) -> str:
+    """Where the book shows the source of a library function, relative to the book's root:
+    ``book/code/figures.html#code-figures-plot-prisma``."""
+    module = qualified.rpartition(".")[0].removeprefix("ketrev.")
+    return f"book/code/{module}.html#{code_anchor(qualified)}"
 
 
 @cache
@@ -81,7 +95,8 @@ class Publisher:
         # the page links the PNG the book publishes beside it (not a copy inside the page)
         body = (f'<img src="../{OUTPUTS_URL}/figures/{html.escape(paths[1].name)}" alt="{html.escape(caption)}" '
                 'class="ketrev-image">')
-        return self._publish("figure", name, caption, studies, [csv, *paths], body)
+        return self._publish("figure", name, caption, studies, [csv, *paths], body,
+                             drawn_by=getattr(fig, "ketrev_drawn_by", None))
 
     def table(self, table: pd.DataFrame, name: str, caption: str, *, studies: pd.Series | list[str],
               columns: list[str] | None = None, fold: pd.Series | None = None, fold_label: str = "") -> Any:
@@ -108,7 +123,8 @@ class Publisher:
         table.to_csv(path, index=False, lineterminator="\n")
         return path
 
-    def _publish(self, kind: str, name: str, caption: str, studies: Any, paths: list[Path], body: str) -> Any:
+    def _publish(self, kind: str, name: str, caption: str, studies: Any, paths: list[Path], body: str,
+                 drawn_by: str | None = None) -> Any:
         from IPython.display import HTML  # only notebooks display; the library does not need IPython
 
         ids = sorted(set(studies))
@@ -118,14 +134,16 @@ class Publisher:
             "anchor": f"ketrev-{name}", "inclusion": self.evidence.inclusion, "files": files,
             "n_studies": len(ids), "study_ids": ids,
             "input_sha256": self.evidence.checksums, "data_sha256": self.evidence.data_checksum,
-            "ketrev_version": __version__, "git_commit": git_commit(),
+            "ketrev_version": __version__, "git_commit": git_commit(), **({"drawn_by": drawn_by} if drawn_by else {}),
         }
         self.records = [r for r in self.records if r["name"] != name] + [record]
         self._manifest.write_text(json.dumps(self.records, indent=1) + "\n")
         data = f'<a href="../{files[0]}">data (CSV)</a>'
         images = "".join(f' · <a href="../{f}">{Path(f).suffix[1:].upper()}</a>' for f in files[1:])
+        code = (f' · drawn by <a href="../{html.escape(code_link(drawn_by))}"><code>{html.escape(drawn_by)}</code></a>'
+                if drawn_by else "")
         note = (f'<p class="ketrev-source">{data}{images} · made by <a href="#cell-{html.escape(name)}">this code cell</a>'
-                f' · <a href="../book/audit.html#{record["anchor"]}">audit entry</a></p>')
+                f'{code} · <a href="../book/audit.html#{record["anchor"]}">audit entry</a></p>')
         if kind == "figure":  # a figure's caption goes under it, a table's above it
             inside = f'{body}<figcaption class="ketrev-caption">{html.escape(caption)}</figcaption>{note}'
             block = f'<figure id="{record["anchor"]}" class="ketrev-figure">{inside}</figure>'

@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import pandas as pd
 import yaml
+from packaging.version import Version
 
 from ketrev import __version__
 from ketrev.book import study_labels
@@ -35,11 +37,13 @@ from ketrev.build.pages import (
     datapackage,
     downloads_page,
     references_page,
+    changes_page,
+    code_pages,
     ris,
     state_rules_page,
 )
 from ketrev.build.publish import KEY_FILE, preparing, read_key, swap_in, write_atomic, write_key
-from ketrev.build.site import redirect_page
+from ketrev.build.site import redirect_page, versions
 from ketrev.build.tree import LOADED_CODE, Inputs, digest, read_tree, sync_tree
 from ketrev.errors import BuildError, os_reason
 from ketrev.evidence import Evidence, load_evidence
@@ -48,6 +52,7 @@ from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.prisma import prisma_counts
 from ketrev.provenance import git_commit
 from ketrev.schema import contract
+from ketrev.summary import outcome_summary
 
 __all__ = ["assemble", "book_key", "jupyter_book", "publish_html", "static_files"]
 
@@ -149,9 +154,31 @@ def static_files(layout: Any, inputs: Inputs, evidence: Evidence, version: str, 
     files["_toc.yml"] = (layout.root / "_toc.yml").read_bytes()
     files["_config.yml"] = book_config(layout.root, evidence.inclusion, version, evidence.data_checksum)
     files["_extra/CITATION.cff"] = citation(layout.root, version, site_url)
+    files["book/changes.md"] = _changes(layout.site, version, evidence).encode()
     if version != "dev":  # a release names itself in the changelog
         files["book/changelog.md"] = files["book/changelog.md"].replace(b"## Unreleased", f"## {version}".encode(), 1)
     return files
+
+
+def _changes(site: Path, version: str, evidence: Evidence) -> str:
+    """The changes since the release before ``version`` (for a development build: the newest final
+    release), from the results and the reference list that release published."""
+    older = [v for v in versions(site) if v != version and (version == "dev" or Version(v) < Version(version))]
+    if version == "dev":
+        older = [v for v in older if not Version(v).is_prerelease] or older
+    if not older:
+        return changes_page(version, None, None, outcome_summary(evidence), [], [])
+    previous = site / older[0] / "outputs"
+    try:
+        before = pd.read_csv(previous / "tables/robustness-summary.csv", keep_default_na=False, na_values=[""])
+        ids = set(re.findall(r"^@article\{([^,]+),", (previous / "downloads/studies.bib").read_text(encoding="utf-8"),
+                             flags=re.M))
+    except (OSError, ValueError):
+        before, ids = None, set()
+    if before is not None and not {"outcome", "label", "state_words", "n_studies"} <= set(before.columns):
+        before = None
+    now = set(evidence.studies["study_id"])
+    return changes_page(version, older[0], before, outcome_summary(evidence), sorted(now - ids), sorted(ids - now))
 
 
 def book_key(static: dict[str, bytes], units: dict[str, str | None], data: str, code: str) -> str:
@@ -222,6 +249,7 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
         "state-rules.md": state_rules_page(),
     }
     files |= {f"book/{name}": text.encode() for name, text in generated.items()}
+    files |= {f"book/code/{name}.md": text.encode() for name, text in code_pages().items()}
     return sync_tree(files, source, keep=("_build",))
 
 

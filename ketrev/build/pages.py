@@ -23,7 +23,7 @@ from ketrev.evidence import Evidence
 from ketrev.schema import contract
 from ketrev.views import labels_for
 
-__all__ = ["RESULTS", "audit_page", "bibtex", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
+__all__ = ["CODE_MODULES", "RESULTS", "audit_page", "bibtex", "changes_page", "code_pages", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
            "downloads_page", "md", "readme_html", "references_page", "ris", "state_rules_page"]
 
 _TYPES = {"text": "string", "integer": "integer", "number": "number"}
@@ -342,6 +342,64 @@ def comparisons_page(data_dir: Path) -> str:
             "evidence changes, and the studies of one set only that measured them. Build the book for a set with "
             "`ketrev build --inclusion NAME`; compare any two with `ketrev compare A B`.\n\n"
             + "\n".join(flips) + "\n\n## Details\n" + "".join(details))
+
+
+def changes_page(version: str, previous: str | None, before: pd.DataFrame | None, after: pd.DataFrame,
+                 added: list[str], removed: list[str]) -> str:
+    """What changed in the evidence and the conclusions since the previous release, computed by
+    :func:`ketrev.compare.compare_results` (included at the top of the changelog)."""
+    from ketrev.compare import compare_results
+
+    this = "this release" if version != "dev" else "this development build"
+    if previous is None:
+        return f"*No earlier release to compare {this} with.*\n"
+    if before is None:
+        return (f"*The release {md(previous)} did not publish results in a form {this} can compare; see its own "
+                "book.*\n")
+    changed = compare_results(before, after)
+    flips = changed[changed["changed"] == "state"]
+    lines = [f"- **{md(r.label)}**: {md(_text(r.state_words_a))} → {md(_text(r.state_words_b))} "
+             f"({_int(r.n_studies_a)} → {_int(r.n_studies_b)} studies)" for r in flips.itertuples()]
+    new = changed[changed["changed"] == "only in b"]
+    return (f"## Since release {md(previous)}\n\nComputed with `ketrev.compare` from the results the two books "
+            f"publish. Studies: {len(added)} added, {len(removed)} removed"
+            + (f" ({md(', '.join(removed))})" if removed else "") + ". "
+            + f"Conclusions that change their state of evidence: {len(flips)}"
+            + (":\n\n" + "\n".join(lines) + "\n" if lines else ".\n")
+            + (f"\nOutcomes measured for the first time: {md(', '.join(new['label']))}.\n" if len(new) else ""))
+
+
+#: The library's modules whose code the book shows (the build machinery is not the analysis).
+CODE_MODULES = ("evidence", "years", "inclusion", "tabulate", "synthesis", "analysis", "robustness", "summary",
+                "compare", "prisma", "figures", "views", "book")
+
+
+def code_pages() -> dict[str, str]:
+    """One page per library module: its description, then the source of each public function and
+    class under an anchor the figure notes link to (:func:`ketrev.provenance.code_link`)."""
+    import ast
+    import importlib
+    import inspect
+
+    from ketrev.provenance import code_anchor
+
+    pages = {}
+    for short in CODE_MODULES:
+        module = importlib.import_module(f"ketrev.{short}")
+        source = inspect.getsource(module)
+        fence = "`" * max(4, max((len(run) for run in re.findall(r"`+", source)), default=0) + 1)
+        parts = [f"# `ketrev.{short}`\n\n{inspect.getdoc(module) or ''}\n"]
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
+                code = ast.get_source_segment(source, node, padded=True) or ""
+                decorators = "".join(f"@{ast.get_source_segment(source, d)}\n" for d in node.decorator_list)
+                parts.append(f"({code_anchor(f'ketrev.{short}.{node.name}')})=\n## `{node.name}`\n\n"
+                             f"{fence}python\n{decorators}{code}\n{fence}\n")
+        pages[short] = "\n".join(parts)
+    index = ("# Code\n\nThe functions that compute every table and draw every figure of this book, as this build "
+             "ran them; each figure links the function that drew it. The notebooks call them from their code cells.\n\n"
+             + "\n".join(f"- [`ketrev.{m}`]({m}.md)" for m in CODE_MODULES) + "\n")
+    return {"index": index, **pages}
 
 
 def _text(value: Any) -> str:
