@@ -72,11 +72,10 @@ REVIEW_CONCLUSION: str = _config()["review_conclusion"]
 
 def units_of(molecules: pd.DataFrame, /) -> pd.Series:
     """The confirmatory unit of each vocabulary id (missing for an exploratory one), indexed by id."""
-    unit = pd.Series(pd.NA, index=pd.Index(molecules["molecule"]), dtype="object")
-    family = pd.Series(molecules["family"].to_numpy(), index=unit.index)
-    for u in UNITS.values():
-        unit[unit.index.isin(u.molecules) | family.isin(u.families).to_numpy()] = u.id
-    return unit
+    by_molecule = {m: u.id for u in UNITS.values() for m in u.molecules}
+    by_family = {f: u.id for u in UNITS.values() for f in u.families}
+    unit = molecules["molecule"].map(by_molecule).fillna(molecules["family"].map(by_family))
+    return pd.Series(unit.to_numpy(dtype=object), index=pd.Index(molecules["molecule"]))
 
 
 def outcome_table(long: pd.DataFrame, molecules: pd.DataFrame, /) -> pd.DataFrame:

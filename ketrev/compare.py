@@ -43,7 +43,8 @@ def compare_sets(a: Evidence, b: Evidence, /, *, summaries: tuple[pd.DataFrame, 
     long = pd.concat([a.findings, b.findings])
     measured = long.groupby("molecule")["study_id"].agg(set)
     differing = set(only_a) | set(only_b)
-    out["studies"] = [", ".join(sorted(_studies_of(o, a, measured) & differing)) for o in out["outcome"]]
+    unit = units_of(a.molecules)
+    out["studies"] = [", ".join(sorted(_studies_of(o, unit, measured) & differing)) for o in out["outcome"]]
     return only_a, only_b, out
 
 
@@ -83,8 +84,7 @@ def compare_results(a: pd.DataFrame, b: pd.DataFrame, /) -> pd.DataFrame:
     return out[columns].reset_index()
 
 
-def _studies_of(outcome: str, evidence: Evidence, measured: pd.Series) -> set[str]:
+def _studies_of(outcome: str, unit: pd.Series, measured: pd.Series) -> set[str]:
     """Every study that measured ``outcome`` (a molecule, or the molecules of a confirmatory unit)."""
-    unit = units_of(evidence.molecules)
     molecules = [outcome, *unit[unit == outcome].index]
     return set().union(*(measured.get(m, set()) for m in molecules))

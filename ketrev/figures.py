@@ -375,26 +375,31 @@ def save_figure(fig: Figure, path_stem: str | Path) -> list[Path]:
     """Save a figure as SVG and PNG, byte-identical for identical input; return the paths.
 
     The SVG carries no date and a fixed hash salt; the PNG no software or date metadata.
-    The layout is computed in one draw and then frozen, so that each file costs one more
-    draw, not a layout of its own. Warnings of the drawing (a glyph missing from the font,
-    say) are not printed: they would reach the page with the machine's paths.
+    One raster draw at the PNG's resolution computes the layout and is the PNG; the layout
+    is then frozen and the SVG costs one more draw. Warnings of the drawing (a glyph missing
+    from the font, say) are not printed: they would reach the page with the machine's paths.
     """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.image import imsave
+
     stem = Path(path_stem)
     stem.parent.mkdir(parents=True, exist_ok=True)
     paths = [stem.with_suffix(".svg"), stem.with_suffix(".png")]
     with plt.rc_context(style()["rc"]), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fig.canvas.draw()
+        fig.set_dpi(style()["rc"]["savefig.dpi"])
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        imsave(paths[1], np.asarray(canvas.buffer_rgba()), format="png", metadata={"Software": None})
         fig.set_layout_engine("none")  # keep the positions of that draw
         fig.savefig(paths[0], format="svg", metadata={"Date": None, "Creator": None})
-        fig.savefig(paths[1], format="png", metadata={"Software": None})
     plt.close(fig)
     return paths
 
 
 @_styled
 def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by: str = "outcome",
-                             choices: list[str] | None = None) -> Figure:
+                             choices: list[str] | None = None, names: dict[str, str] | None = None) -> Figure:
     """Specification curve (Simonsohn et al. 2020) of one unit across the multiverse.
 
     Parameters
@@ -406,6 +411,8 @@ def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by
     choices
         Decision columns shown in the lower panel (default: every column between
         ``spec_id`` and ``by`` that varies among the unit's evaluable specifications).
+    names
+        The words for the decisions (default: the column names, capitalised).
 
     Notes
     -----
@@ -417,9 +424,11 @@ def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by
     mine = runs[runs[by] == unit]
     shown = mine[mine["evaluable"]].sort_values(["proportion_increase", "spec_id"], kind="stable")
     decisions = choices or [c for c in runs.columns[1:runs.columns.get_loc(by)] if shown[c].nunique() > 1]
-    labels = [(d, o) for d in decisions for o in sorted(shown[d].unique(), key=lambda o: (o != "all", o))]
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, 3.0 + 0.2 * len(labels)), sharex=True,
-                                      layout="constrained", height_ratios=[3, max(1.0, 0.16 * len(labels))])
+    rows: list[tuple[str, str | None]] = []  # a decision's name, then its options under it
+    for d in decisions:
+        rows += [(d, None)] + [(d, o) for o in sorted(shown[d].unique(), key=lambda o: (o != "all", o))]
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(WIDTH, 3.2 + 0.17 * len(rows)), sharex=True,
+                                      layout="constrained", height_ratios=[3, max(1.0, 0.14 * len(rows))])
     x = np.arange(len(shown))
     colour = style()["directions"]["increase"]["color"]
     top.vlines(x, shown["ci_low"], shown["ci_high"], color="#BBBBBB", linewidth=0.6)
@@ -428,12 +437,17 @@ def plot_specification_curve(runs: pd.DataFrame, /, *, unit: str, title: str, by
     top.set_ylim(0, 1)
     top.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
     top.set_ylabel("Studies increasing\n(of those with a direction)")
-    top.set_title(f"{title}: {len(shown):,} evaluable specifications,\n{len(mine) - len(shown):,} with too few studies",
+    top.set_title("\n".join(textwrap.wrap(f"{title}: {len(shown):,} evaluable specifications, "
+                                          f"{len(mine) - len(shown):,} with too few studies", 34)),
                   fontsize=MIN_FONT, loc="left")
-    for row, (decision, option) in enumerate(labels):
-        hits = x[(shown[decision] == option).to_numpy()]
-        bottom.scatter(hits, np.full(len(hits), row), marker="|", s=20, color="black", linewidths=0.6)
-    bottom.set_yticks(range(len(labels)), [f"{d.capitalize()}: {o}" for d, o in labels], fontsize=MIN_FONT)
-    bottom.set_ylim(len(labels) - 0.5, -0.5)
-    bottom.set_xlabel("Specifications, sorted by the share of studies increasing")
+    taken = np.array([np.zeros(len(shown)) if o is None else (shown[d] == o).to_numpy(dtype=float) for d, o in rows])
+    bottom.imshow(taken.reshape(len(rows), -1), aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest",
+                  extent=(-0.5, len(shown) - 0.5, len(rows) - 0.5, -0.5))  # one image, not a mark per specification
+    names = names or {}
+    bottom.set_yticks(range(len(rows)), [names.get(d, d.capitalize()) if o is None else o for d, o in rows],
+                      fontsize=MIN_FONT)
+    for tick, (_, option) in zip(bottom.get_yticklabels(), rows):
+        tick.set_fontweight("bold" if option is None else "normal")
+    bottom.set_ylim(len(rows) - 0.5, -0.5)
+    bottom.set_xlabel("Specifications, sorted by\nthe share of studies increasing")
     return fig

@@ -41,9 +41,9 @@ def code_anchor(qualified: str) -> str:
 
 def code_link(qualified: str) -> str:
     """Where the book shows the source of a library function, relative to the book's root:
-    ``book/code/figures.html#code-figures-plot-prisma``."""
+    ``code/figures.html#code-figures-plot-prisma``."""
     module = qualified.rpartition(".")[0].removeprefix("ketrev.")
-    return f"book/code/{module}.html#{code_anchor(qualified)}"
+    return f"code/{module}.html#{code_anchor(qualified)}"
 
 
 @cache

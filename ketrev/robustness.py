@@ -20,6 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from ketrev.analysis import ALPHA, FAMILY_SIZE, MIN_STUDIES, UNITS, outcome_table
 from ketrev.evidence import Evidence
+from ketrev.memo import remembered
 from ketrev.synthesis import holm, sign_test
 from ketrev.tabulate import RULES, study_directions
 from ketrev.years import within
@@ -166,7 +167,7 @@ def _indicators(directions: pd.DataFrame, study_ids: pd.Index, unit: str) -> tup
     for direction in ("increase", "decrease", "no_change", "mixed"):
         part = directions[directions["direction"] == direction]
         matrix = pd.crosstab(part["study_id"], part[unit]).reindex(index=study_ids, columns=units, fill_value=0)
-        out[direction] = (matrix.to_numpy() > 0).astype(np.int32)
+        out[direction] = (matrix.to_numpy() > 0).astype(np.float64)
     return units, out
 
 
@@ -192,6 +193,7 @@ def _statistics(up: np.ndarray, down: np.ndarray, family: np.ndarray | None = No
     return {"proportion_increase": up / n, "ci_low": low, "ci_high": high, "p_sign": p_sign, "p_holm": p_holm}
 
 
+@remembered
 def multiverse(evidence: Evidence, /, *, by: Unit = "outcome", min_studies: int = MIN_STUDIES,
                specs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Vote counts of every outcome (or molecule, or family) under every specification.
@@ -227,12 +229,12 @@ def multiverse(evidence: Evidence, /, *, by: Unit = "outcome", min_studies: int 
     """
     specs = specifications(active_choices(evidence)) if specs is None else specs
     studies = _studies(evidence)
-    keep = _inclusion_matrix(studies, specs).astype(np.int32)
+    keep = _inclusion_matrix(studies, specs).astype(np.float64)  # float: the products run on BLAS, exact for counts
     parts = []
     for rule, rows in specs.groupby("rule", sort=False):
         units, ind = _indicators(directions_by(evidence, by, rule), pd.Index(studies["study_id"]), by)
         family = np.array([by == "outcome" and u in UNITS for u in units], dtype=bool)
-        counts = {d: keep[rows.index] @ m for d, m in ind.items()}
+        counts = {d: (keep[rows.index] @ m).round().astype(np.int64) for d, m in ind.items()}
         stats = _statistics(counts["increase"], counts["decrease"], family)
         total = sum(counts.values())
         shape = total.shape
@@ -250,6 +252,7 @@ def multiverse(evidence: Evidence, /, *, by: Unit = "outcome", min_studies: int 
     return out
 
 
+@remembered
 def leave_one_out(evidence: Evidence, /, *, by: Unit = "outcome", rule: str = "majority") -> pd.DataFrame:
     """Vote count of each unit with each of its studies left out in turn.
 

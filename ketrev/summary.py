@@ -30,6 +30,7 @@ from ketrev.analysis import (
     units_of,
 )
 from ketrev.evidence import Evidence
+from ketrev.memo import remembered
 from ketrev.robustness import Unit, directions_by, leave_one_out, multiverse, robustness_summary
 from ketrev.synthesis import vote_count
 from ketrev.views import format_share, p_text, study_labels
@@ -118,6 +119,7 @@ def outcome_votes(evidence: Evidence, /, *, by: Unit = "outcome", rule: str = "m
     return table.drop(columns=["_group", "_conf"]).reset_index(drop=True)
 
 
+@remembered
 def outcome_summary(evidence: Evidence, /, *, by: Unit = "outcome", runs: pd.DataFrame | None = None,
                     loo: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every unit's result, robustness and state of evidence (see the module's docstring).
@@ -158,7 +160,7 @@ def outcome_summary(evidence: Evidence, /, *, by: Unit = "outcome", runs: pd.Dat
     table["certainty"] = [certainty(r.state, r.proportion_increase, r.cli_n_voted, r.cli_proportion_increase)
                           for r in table.itertuples()]
     table["certainty_words"] = table["certainty"].map(lambda c: CERTAINTY[c].word)
-    labels = study_labels(evidence.studies)
+    labels = study_labels(evidence.studies).to_dict()
     table["why"] = [explain(r, labels) for r in table.itertuples()]
     table = table.join(_associations(evidence, by))
     table["n_association_studies"] = table["n_association_studies"].fillna(0).astype(int)
@@ -171,7 +173,7 @@ def outcome_summary(evidence: Evidence, /, *, by: Unit = "outcome", runs: pd.Dat
     return table
 
 
-def explain(row: Any, study_labels: pd.Series, /) -> str:
+def explain(row: Any, study_labels: dict[str, str], /) -> str:
     """The context of an outcome's state of evidence in plain words: the test and its family, the
     multiverse, leave-one-out, and whether animals and cells and patients agree."""
     if row.state == "too_few":

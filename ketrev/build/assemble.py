@@ -54,7 +54,7 @@ from ketrev.provenance import git_commit
 from ketrev.schema import contract
 from ketrev.summary import outcome_summary
 
-__all__ = ["assemble", "book_key", "jupyter_book", "publish_html", "static_files"]
+__all__ = ["assemble", "book_key", "comparisons_job", "jupyter_book", "publish_html", "static_files"]
 
 Report = Callable[[str], None]
 #: What a Jupyter Book run imports: paid once per process by the fast executor.
@@ -155,6 +155,7 @@ def static_files(layout: Any, inputs: Inputs, evidence: Evidence, version: str, 
     files["_config.yml"] = book_config(layout.root, evidence.inclusion, version, evidence.data_checksum)
     files["_extra/CITATION.cff"] = citation(layout.root, version, site_url)
     files["book/changes.md"] = _changes(layout.site, version, evidence).encode()
+    files |= {f"_extra/code/{name}.html": text.encode() for name, text in code_pages().items()}
     if version != "dev":  # a release names itself in the changelog
         files["book/changelog.md"] = files["book/changelog.md"].replace(b"## Unreleased", f"## {version}".encode(), 1)
     return files
@@ -190,18 +191,39 @@ def book_key(static: dict[str, bytes], units: dict[str, str | None], data: str, 
     return digest({**static, ".inputs.json": inputs})
 
 
-def _cached(path: Path, data_digest: str, make: Callable[[], str]) -> str:
-    """A generated page that depends on the data and the code only, kept between builds under its key."""
-    key = hashlib.sha256(f"{data_digest}\n{LOADED_CODE}".encode()).hexdigest()
+def _cache_key(data_digest: str) -> str:
+    return hashlib.sha256(f"{data_digest}\n{LOADED_CODE}".encode()).hexdigest()
+
+
+def _kept(path: Path, data_digest: str) -> str | None:
+    """A generated page kept under its key, if it is there and current."""
     try:
         kept = json.loads(path.read_text(encoding="utf-8"))
-        if kept["key"] == key:
-            return str(kept["text"])
+        return str(kept["text"]) if kept["key"] == _cache_key(data_digest) else None
     except (OSError, ValueError, KeyError, TypeError):
-        pass  # absent or unreadable: made again
-    text = make()
-    write_atomic(path, json.dumps({"key": key, "text": text}) + "\n")
+        return None  # absent or unreadable: made again
+
+
+def _cached(path: Path, data_digest: str, make: Callable[[], str]) -> str:
+    """A generated page that depends on the data and the code only, kept between builds under its key."""
+    text = _kept(path, data_digest)
+    if text is None:
+        text = make()
+        write_atomic(path, json.dumps({"key": _cache_key(data_digest), "text": text}) + "\n")
     return text
+
+
+def _comparisons(layout: Any, inputs: Inputs) -> str:
+    """The page comparing every inclusion set with the default one: the same for every set, kept once."""
+    return _cached(layout.shared / "comparisons.json", inputs.data_digest, lambda: comparisons_page(inputs.data))
+
+
+def comparisons_job(layout: Any, inputs: Inputs, log: Path) -> execute.Job | None:
+    """The comparisons page as a job to run beside the notebooks (None when it is kept already): it
+    weighs as much as a notebook, and is the same for every set."""
+    if _kept(layout.shared / "comparisons.json", inputs.data_digest) is not None:
+        return None
+    return execute.Job("comparisons", lambda: _comparisons(layout, inputs), log)
 
 
 def _readme(data: Path) -> str | None:
@@ -238,8 +260,7 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
     cited = [f"{name}.csv" for name in RESULTS if f"_outputs/tables/{name}.csv" in files]
     generated = {
         # the same for every inclusion set: kept once for all of them
-        "comparisons.md": _cached(layout.build(evidence.inclusion).parent / "comparisons.json", inputs.data_digest,
-                                  lambda: comparisons_page(inputs.data)),
+        "comparisons.md": _comparisons(layout, inputs),
         "data.md": data_page(everything, default, _readme(inputs.data), prisma_counts(everything)),
         "data-dictionary.md": data_dictionary_page(),
         "references.md": references_page(evidence, study_labels(evidence.studies)),
@@ -249,7 +270,6 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
         "state-rules.md": state_rules_page(),
     }
     files |= {f"book/{name}": text.encode() for name, text in generated.items()}
-    files |= {f"book/code/{name}.md": text.encode() for name, text in code_pages().items()}
     return sync_tree(files, source, keep=("_build",))
 
 

@@ -286,7 +286,8 @@ def audit_page(records: list[dict[str, Any]], titles: dict[str, str]) -> str:
     assert "```" not in body  # escaped: data cannot close the fence
     return ("# Audit\n\nEvery figure and table of this book, the code cell that made it (chapter › section, as the "
             "book shows it) and the files it wrote, data first. The full record — input checksums, study ids, "
-            f"versions — is in {file_link('manifest.json', '../outputs/manifest.json')}.\n\n"
+            f"versions — is in {file_link('manifest.json', '../outputs/manifest.json')}; the functions the cells call "
+            f"are in {file_link('Code', '../code/index.html')}.\n\n"
             # a set name, checksums, a version and a commit: checked names and hex, written as code
             f"Inclusion set `{first.get('inclusion', '')}` · data sha256 `{first.get('data_sha256', '')[:16]}` · "
             f"ketrev {first.get('ketrev_version', '')} · commit `{first.get('git_commit', '')[:12]}`\n\n"
@@ -375,31 +376,48 @@ CODE_MODULES = ("evidence", "years", "inclusion", "tabulate", "synthesis", "anal
 
 
 def code_pages() -> dict[str, str]:
-    """One page per library module: its description, then the source of each public function and
-    class under an anchor the figure notes link to (:func:`ketrev.provenance.code_link`)."""
+    """The library's source as plain HTML pages, ``{module: html}`` plus ``index``: one page per
+    module, each public function and class under the anchor the figure notes link to
+    (:func:`ketrev.provenance.code_link`). Highlighted by Pygments, not built by Sphinx: the
+    same for every book, so they cost a build nothing."""
     import ast
     import importlib
     import inspect
 
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
     from ketrev.provenance import code_anchor
+
+    formatter = HtmlFormatter(cssclass="highlight")
+    style = formatter.get_style_defs(".highlight")
+
+    def page(title: str, body: str) -> str:
+        return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+                f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+                '<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;'
+                "line-height:1.45}pre{overflow-x:auto;font-size:.85rem}.highlight{background:#f8f8f8;padding:.2rem "
+                f".6rem}}{style}</style></head><body><main>{body}</main></body></html>\n")
 
     pages = {}
     for short in CODE_MODULES:
         module = importlib.import_module(f"ketrev.{short}")
         source = inspect.getsource(module)
-        fence = "`" * max(4, max((len(run) for run in re.findall(r"`+", source)), default=0) + 1)
-        parts = [f"# `ketrev.{short}`\n\n{inspect.getdoc(module) or ''}\n"]
+        parts = [f'<p><a href="index.html">Code</a> · <a href="../book/methods.html">Methods</a></p>'
+                 f"<h1><code>ketrev.{short}</code></h1><p>{html.escape(inspect.getdoc(module) or '')}</p>"]
         for node in ast.parse(source).body:
             if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
-                code = ast.get_source_segment(source, node, padded=True) or ""
-                decorators = "".join(f"@{ast.get_source_segment(source, d)}\n" for d in node.decorator_list)
-                parts.append(f"({code_anchor(f'ketrev.{short}.{node.name}')})=\n## `{node.name}`\n\n"
-                             f"{fence}python\n{decorators}{code}\n{fence}\n")
-        pages[short] = "\n".join(parts)
-    index = ("# Code\n\nThe functions that compute every table and draw every figure of this book, as this build "
-             "ran them; each figure links the function that drew it. The notebooks call them from their code cells.\n\n"
-             + "\n".join(f"- [`ketrev.{m}`]({m}.md)" for m in CODE_MODULES) + "\n")
-    return {"index": index, **pages}
+                code = "".join(f"@{ast.get_source_segment(source, d)}\n" for d in node.decorator_list)
+                code += ast.get_source_segment(source, node, padded=True) or ""
+                parts.append(f'<h2 id="{code_anchor(f"ketrev.{short}.{node.name}")}"><code>{node.name}</code></h2>'
+                             + highlight(code, PythonLexer(), formatter))
+        pages[short] = page(f"ketrev.{short}", "".join(parts))
+    items = "".join(f'<li><a href="{m}.html"><code>ketrev.{m}</code></a></li>' for m in CODE_MODULES)
+    pages["index"] = page("Code", '<p><a href="../book/methods.html">Methods</a></p><h1>Code</h1><p>The functions '
+                                  "that compute every table and draw every figure of this book, as this build ran them; "
+                                  f"each figure links the function that drew it.</p><ul>{items}</ul>")
+    return pages
 
 
 def _text(value: Any) -> str:

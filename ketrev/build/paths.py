@@ -37,6 +37,11 @@ class Layout:
         """Versioned web site: ``site/<version>/`` and ``site/versions.json``."""
         return self.root / "site"
 
+    @property
+    def shared(self) -> Path:
+        """What the builds of every inclusion set share (the page comparing the sets)."""
+        return self.root / "build"
+
     def build(self, inclusion: str) -> Path:
         """Work folder of one inclusion set (its lock is ``.lock`` here)."""
         return self.root / "build" / inclusion

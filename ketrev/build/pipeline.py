@@ -31,13 +31,14 @@ from typing import Any
 import nbformat
 
 from ketrev.build import execute, publish
-from ketrev.build.assemble import assemble, book_key, jupyter_book, publish_html, static_files
+from ketrev.build.assemble import assemble, book_key, comparisons_job, jupyter_book, publish_html, static_files
 from ketrev.build.paths import Layout
 from ketrev.build.publish import BuildLock, new_path, read_key, read_record, recover, swap_in, write_key
 from ketrev.build.tree import LOADED_CODE, Inputs, code_fingerprint, snapshot
 from ketrev.errors import BuildError, UsageError
 from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
+from ketrev.summary import outcome_summary
 
 __all__ = ["BuildError", "NotebookRun", "build_book", "execute_notebooks", "snapshot"]
 
@@ -71,11 +72,13 @@ def _last_seconds(unit: Path) -> float:
 
 
 def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, jobs: int = 2, executor: str = "fast",
-                      report: Report = print) -> list[NotebookRun]:
+                      beside: list[execute.Job] | None = None, report: Report = print) -> list[NotebookRun]:
     """Execute every notebook whose result is missing or was computed from other inputs.
 
     Each notebook writes into a fresh folder; only a successful run, whose code did not
     change meanwhile, replaces the notebook's previous result (and records its key there).
+    ``beside`` are further jobs run in the same workers (their results are files they keep;
+    one that fails is simply done again later, where it is needed).
 
     Raises
     ------
@@ -102,14 +105,19 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
                               "data": data, "code": code}, sort_keys=True)
         plans[nb] = (params, hashlib.sha256(payload.encode()).hexdigest())
     todo = [nb for nb in notebooks if read_key(results / nb.stem) != plans[nb][1] or not _unit_is_complete(results / nb.stem)]
-    todo.sort(key=lambda nb: -_last_seconds(results / nb.stem))  # longest first: the workers finish together
+    # longest first, as this set or any other last ran them: the workers finish together
+    todo.sort(key=lambda nb: -max((_last_seconds(unit) for unit in layout.root.glob(f"build/*/results/{nb.stem}")),
+                                  default=0.0))
     runs = [NotebookRun(nb.stem, "cached", 0.0) for nb in notebooks if nb not in todo]
     for run in runs:
         report(f"  cached    {run.notebook}")
     if not todo:
+        if beside:
+            execute.run_jobs(beside, workers=jobs, done=lambda *_: None)
         return runs
     if executor == "fast":
         execute.warm_up(execute.notebook_imports(todo))
+        outcome_summary(evidence)  # computed once here, found by every notebook the workers fork to run
 
     def run_one(nb: Path) -> None:
         params, out = plans[nb][0], new_path(results / nb.stem) / "notebook.ipynb"
@@ -125,6 +133,8 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
     by_name = {nb.stem: nb for nb in todo}
 
     def done(job: execute.Job, ok: bool, seconds: float) -> None:
+        if job.name not in by_name:  # a job beside the notebooks
+            return
         nb = by_name[job.name]
         unit, fresh = results / nb.stem, new_path(results / nb.stem)
         ok = ok and code_fingerprint() == code  # a run on changed code is not what its key says
@@ -147,8 +157,8 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
         recover(results / nb.stem)
         new_path(results / nb.stem).mkdir(parents=True)
     try:
-        execute.run_jobs([execute.Job(nb.stem, partial(run_one, nb), logs / f"{nb.stem}.log") for nb in todo],
-                         workers=jobs, done=done)
+        notebook_jobs = [execute.Job(nb.stem, partial(run_one, nb), logs / f"{nb.stem}.log") for nb in todo]
+        execute.run_jobs([*notebook_jobs[:jobs], *(beside or []), *notebook_jobs[jobs:]], workers=jobs, done=done)
     finally:
         for nb in todo:
             shutil.rmtree(new_path(results / nb.stem), ignore_errors=True)
@@ -210,7 +220,9 @@ def build_book(root: Path, *, data_dir: Path | None = None, inclusion: str = DEF
         evidence = select(load_evidence(inputs.data), load_inclusion(inputs.data, inclusion))
         report(f"ketrev build: inclusion set '{inclusion}' — {len(evidence.studies)} studies, "
                f"{len(evidence.findings)} findings")
-        runs = execute_notebooks(layout, inputs, evidence, jobs=jobs, executor=executor, report=report)
+        side = comparisons_job(layout, inputs, layout.logs(inclusion) / "comparisons.log")
+        runs = execute_notebooks(layout, inputs, evidence, jobs=jobs, executor=executor, report=report,
+                                 beside=[side] if side else None)
         static = static_files(layout, inputs, evidence, version, site_url)
         units = {nb.stem: read_key(layout.results(inclusion) / nb.stem) for nb in sorted(inputs.notebooks.glob("*.ipynb"))}
         key = book_key(static, units, inputs.data_digest, LOADED_CODE)
