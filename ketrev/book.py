@@ -18,6 +18,7 @@ from ketrev.evidence import Evidence, load_evidence
 from ketrev.inclusion import DEFAULT, load_inclusion, select
 from ketrev.provenance import Publisher
 from ketrev.views import DERIVED_MARK, Labels, format_share, labels_for, natural_key, shown_year, study_labels
+from ketrev.years import within
 
 __all__ = [
     "REVIEW_LAST_YEAR",
@@ -76,7 +77,7 @@ def coverage(evidence: Evidence, /) -> Any:
     labels = labels_for(evidence)
     by_kind = ", ".join(f"{kinds.get(k, 0)} {labels.value('evidence_type', k).lower()}"
                         for k in ("cell_culture", "animal", "human"))
-    newer_all = int((everything.studies["year"] > REVIEW_LAST_YEAR).sum())
+    outside = int((~within(everything.studies, high=REVIEW_LAST_YEAR)).sum())
     newer_here = int((studies["year"] > REVIEW_LAST_YEAR).sum())
     in_window = len(studies) - newer_here
     abstracts = int((studies["coded_from"] == "abstract").sum())
@@ -88,9 +89,9 @@ def coverage(evidence: Evidence, /) -> Any:
     inferred = int((findings["measure_basis"] == "inferred").sum())
     since = (f"{in_window} published up to {REVIEW_LAST_YEAR} and {newer_here} since (after the review's search)"
              if newer_here else
-             f"all published up to {REVIEW_LAST_YEAR} ({100 * in_window / REVIEW_STUDIES:.0f}% of the review's "
-             f"{REVIEW_STUDIES}); the {newer_all} studies published since are in the set "
-             '“updated” (<a href="../book/comparisons.html">Inclusion sets compared</a>)')
+             f"all published up to {REVIEW_LAST_YEAR} (the review included {REVIEW_STUDIES}); {outside} more of the "
+             "evidence base were published since, or have a derived year at the window's edge: the set “updated” adds "
+             'those given as a treatment (<a href="../book/comparisons.html">Inclusion sets compared</a>)')
     left_out = ""
     if inclusion.name != DEFAULT:
         default = select(everything, load_inclusion(evidence.data_dir, DEFAULT))

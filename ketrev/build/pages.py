@@ -85,13 +85,14 @@ def readme_html(text: str) -> str:
 
     Examples
     --------
-    >>> readme_html("# Data\n\n<script>x</script> ```{literalinclude} /etc/passwd``` ![i](http://x/i.png)")
-    '<h1>Data</h1>\n<p>&lt;script&gt;x&lt;/script&gt; <code>{literalinclude} /etc/passwd</code> ![i](http://x/i.png)</p>\n'
+    >>> readme_html("# Data\\n\\n<script>x</script> ```{literalinclude} /etc/passwd``` ![i](http://x/i.png)")
+    '<h2>Data</h2>\\n<p>&lt;script&gt;x&lt;/script&gt; <code>{literalinclude} /etc/passwd</code> !<a href="http://x/i.png">i</a></p>\\n'
     """
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark", {"html": False}).enable("table").disable("image")
     out = parser.render(text)
+    out = re.sub(r"<(/?)h([1-5])>", lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", out)  # under the page's title
     out = re.sub(r'href="(?![a-z][a-z0-9+.-]*:|#|/)([^"#]*?)\.md(#[^"]*)?"', r'href="\1.html\2"', out)
     return out.replace("`", "&#96;")
 
@@ -126,15 +127,16 @@ def data_page(evidence: Evidence, default: Evidence, readme: str | None, flow: p
         ["Studies traceable by their citation alone (no identifier)",
          str(int(((studies['pmid'] == '') & (studies['pmcid'] == '') & (studies['doi'] == '')).sum()))],
     ]
-    fits = [[column.upper(), str(year), f"{'PMC' if column == 'pmcid' else ''}{start}"] for column in ("pmid", "pmcid")
-            for year, start in calibration(studies, column).starts]
+    starts = {column: dict(calibration(studies, column).starts) for column in ("pmid", "pmcid")}
+    fits = [[str(year), str(starts["pmid"].get(year, "—")), f"PMC{starts['pmcid'][year]}" if year in starts["pmcid"] else "—"]
+            for year in sorted(set(starts["pmid"]) | set(starts["pmcid"]))]
     body = ("# Data\n\nThe evidence base as this build read it (every inclusion set selects from it):\n\n"
             + table(["What", "Number"], rows)
             + "\n## Years from identifiers\n\nWhere no record prints a study's year, it is derived (marked †): from "
               "the DOI where the publisher writes the year into it, else from the PMID or PMCID, placed on this "
               "calibration, fitted to the studies that print both (an identifier belongs to the last year whose "
               "first identifier it reaches). A derived year never decides the edge of a year range.\n\n"
-            + table(["Identifier", "Year", "First identifier"], fits))
+            + table(["Year", "First PMID", "First PMCID"], fits))
     if readme is None:
         return body + "\n*This data folder has no README.*\n"
     return body + f"\n```{{raw}} html\n<div class=\"ketrev-readme\">{readme_html(readme)}</div>\n```\n"
@@ -323,13 +325,13 @@ def comparisons_page(data_dir: Path) -> str:
         other = select(evidence, inclusion)
         only_base, only_other, changed = compare_sets(base, other, summaries=(base_summary, outcome_summary(other)))
         states = changed[changed["changed"] == "state"]
-        lines = [f"**{md(r.label)}**: {md(r.state_words_a)} → {md(r.state_words_b)}"
-                 + (f" — the difference: {md(', '.join(who[s] for s in r.studies.split(', ')))}" if r.studies else "")
+        lines = [f"  - **{md(r.label)}**: {md(r.state_words_a)} → {md(r.state_words_b)}"
+                 + (f" (the difference: {_few([who[s] for s in r.studies.split(', ')])})" if r.studies else "")
                  for r in states.itertuples()]
         moved = "; ".join(m for m in (f"{len(only_base)} of the default set left out" if only_base else "",
                                       f"{len(only_other)} added" if only_other else "") if m) or "the same studies"
         flips.append(f"- *{md(inclusion.title)}* (`{name}`, {len(other.studies)} studies: {moved}): "
-                     + ("; ".join(lines) if lines else "no state of evidence changes") + ".")
+                     + ("\n" + "\n".join(lines) if lines else "no state of evidence changes."))
         rows = [[md(r.label), f"{_int(r.n_studies_a)} → {_int(r.n_studies_b)}",
                  f"{_int(r.n_increase_a)} / {_int(r.n_decrease_a)} → {_int(r.n_increase_b)} / {_int(r.n_decrease_b)}",
                  f"{md(_text(r.state_words_a))} → {md(_text(r.state_words_b))}", md(_changes(r.changed, name))]
@@ -396,6 +398,7 @@ def code_pages() -> dict[str, str]:
     def page(title: str, body: str) -> str:
         return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
                 f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title>'
+                '<link rel="icon" href="data:,">'
                 '<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:1rem auto;padding:0 1rem;'
                 "line-height:1.45}pre{overflow-x:auto;font-size:.85rem}.highlight{background:#f8f8f8;padding:.2rem "
                 f".6rem}}{style}</style></head><body><main>{body}</main></body></html>\n")
@@ -418,6 +421,12 @@ def code_pages() -> dict[str, str]:
                                   "that compute every table and draw every figure of this book, as this build ran them; "
                                   f"each figure links the function that drew it.</p><ul>{items}</ul>")
     return pages
+
+
+def _few(names: list[str], shown: int = 4) -> str:
+    """``A, B, C and 5 more`` as Markdown text."""
+    rest = len(names) - shown
+    return md(", ".join(names[:shown])) + (f" and {rest} more" if rest > 0 else "")
 
 
 def _text(value: Any) -> str:
