@@ -54,7 +54,8 @@ def synthetic(folder: Path, n_studies: int, n_findings: int, seed: int = 2022) -
     for name in ("molecules.csv", "models.csv"):
         shutil.copy(ROOT / "data" / "vocab" / name, folder / "vocab" / name)
     (folder / "inclusion" / "all.yml").write_text("title: All\n")
-    molecules = [r["molecule"] for r in _rows(folder / "vocab/molecules.csv")]
+    levels = {r["molecule"]: r["level"] for r in _rows(folder / "vocab/molecules.csv")}
+    molecules = list(levels)
     models = _rows(folder / "vocab/models.csv")
 
     def surname(i: int) -> str:
@@ -67,22 +68,24 @@ def synthetic(folder: Path, n_studies: int, n_findings: int, seed: int = 2022) -
 
     with open(folder / "evidence/studies.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["study_id", "pmid", "first_author", "year", "title", "evidence_type", "species", "model",
-                    "ketamine_form", "antidepressant_effect", "source_url", "coded_from"])
+        w.writerow(["study_id", "pmid", "first_author", "year", "year_basis", "title", "evidence_type", "species",
+                    "model", "design", "ketamine_form", "antidepressant_effect", "source_url", "coded_from"])
         for i in range(n_studies):
             model = models[rng.integers(len(models))]
             species = "human" if model["evidence_type"] == "human" else "rat"
             year = int(rng.integers(2000, 2022))
-            w.writerow([f"{surname(i)}{year}", 10_000_000 + i, f"{surname(i).capitalize()} A", year,
-                        f"Synthetic study {i}", model["evidence_type"], species, model["model"], "racemic", "yes",
+            design = "in_vitro" if model["evidence_type"] == "cell_culture" else "treatment"
+            w.writerow([f"{surname(i)}{year}", 10_000_000 + i, f"{surname(i).capitalize()} A", year, "printed",
+                        f"Synthetic study {i}", model["evidence_type"], species, model["model"], design, "racemic", "yes",
                         f"https://example.org/{i}", "abstract"])
     ids = [r["study_id"] for r in _rows(folder / "evidence/studies.csv")]
     with open(folder / "evidence/findings.csv", "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["study_id", "molecule", "measure", "region", "direction", "timepoint_h"])
+        w.writerow(["study_id", "molecule", "kind", "measure", "region", "direction", "timepoint_h"])
         for i in range(n_findings):
-            w.writerow([ids[i % len(ids)], molecules[rng.integers(len(molecules))], "protein", "pfc",
-                        ("increase", "decrease", "no_change")[rng.integers(3)], i % 97])
+            molecule = molecules[rng.integers(len(molecules))]
+            w.writerow([ids[i % len(ids)], molecule, "change", "morphology" if levels[molecule] == "cellular" else "protein",
+                        "pfc", ("increase", "decrease", "no_change")[rng.integers(3)], i % 97])
     with open(folder / "evidence/searches.csv", "w", newline="", encoding="utf-8") as f:
         csv.writer(f).writerows([["search_id", "query", "date", "records_seen"], ["s1", "synthetic", "2026-11-27", n_studies]])
     with open(folder / "evidence/screening.csv", "w", newline="", encoding="utf-8") as f:

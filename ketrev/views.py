@@ -49,8 +49,13 @@ class Labels:
         return self.missing if value == "" or pd.isna(value) else self.value(column, value)
 
     def column(self, name: str) -> str:
-        """The header of one column."""
-        return self.columns.get(name, name.replace("_", " ").capitalize())
+        """The header of one column (a patients' or an animals-and-cells' count says whose it is)."""
+        if name in self.columns:
+            return self.columns[name]
+        for prefix, whose in (("pre_", "Animals and cells"), ("cli_", "Patients")):
+            if name.startswith(prefix):
+                return f"{whose}: {self.column(name.removeprefix(prefix))}"
+        return name.replace("_", " ").capitalize()
 
 
 @cache

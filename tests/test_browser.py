@@ -140,7 +140,7 @@ def test_search_finds_a_study_by_a_word_of_its_title(server, browser):
 def test_study_explorer_filters_by_molecule_and_evidence_type(server, browser):
     visit = Visit(browser, server + "1.1/notebooks/07-explorer.html")
     page = visit.page
-    info = page.locator("#study-explorer_info")
+    info = page.locator("#findings-explorer_info")
 
     def total() -> int:
         return int(re.search(r"of ([\d,]+) entries", info.inner_text()).group(1).replace(",", ""))
@@ -150,16 +150,16 @@ def test_study_explorer_filters_by_molecule_and_evidence_type(server, browser):
     page.locator(".dtsp-searchPane").nth(1).locator("tr", has_text="BDNF").first.click()  # molecule pane
     page.wait_for_function("() => document.querySelector('.dt-info').innerText.includes('filtered')")
     bdnf = total()
-    molecules = page.locator("table#study-explorer tbody tr td:nth-child(3)").all_inner_texts()
+    molecules = page.locator("table#findings-explorer tbody tr td:nth-child(3)").all_inner_texts()
     assert 0 < bdnf < everything and {m[:4] for m in molecules} == {"BDNF"}
     page.locator(".dtsp-searchPane").nth(0).locator("tr", has_text="Clinical").first.click()  # evidence pane
     page.wait_for_timeout(300)
-    rows = page.locator("table#study-explorer tbody tr").all()
+    rows = page.locator("table#findings-explorer tbody tr:visible").all()
     assert 0 < len(rows) < bdnf
     models = {r.locator("td").nth(1).inner_text().rstrip("…") for r in rows}  # long text is shortened on screen
     patients = ("Treatment-resistant depression", "Major depressive disorder", "Bipolar depression")
     assert models and all(any(p.startswith(m) for p in patients) for m in models)
-    links = page.locator("table#study-explorer tbody tr td a").evaluate_all("as => as.map(a => a.href)")
+    links = page.locator("table#findings-explorer tbody tr td a").evaluate_all("as => as.map(a => a.href)")
     assert links and all(link.startswith("https://example.org/") for link in links)  # records are links
     heights = {round(r.bounding_box()["height"]) for r in rows}
     assert max(heights) < 40  # one line per row

@@ -220,7 +220,7 @@ def test_no_number_shows_two_values_and_no_count_is_nan_or_decimal(checkout):
     assert f"included,included,Studies included in this book,{n}" in prisma
     for page in (checkout / "_build/html").rglob("*.html"):
         rel = page.relative_to(checkout / "_build/html").as_posix()
-        if "_static" in rel or rel.startswith("_sources"):
+        if "_static" in rel or rel.startswith(("_sources", "code/")):  # code may say nan
             continue
         assert not re.search(r">\s*(NaN|nan|None|null)\s*<", html(checkout, rel)), rel  # no empty value shown as such
         text = page_text(checkout, rel)
@@ -241,3 +241,10 @@ def test_the_readme_states_the_numbers_the_code_computes():
     assert f"across the {FAMILY_SIZE} molecules the review names" in readme
     robustness = (ROOT / "notebooks/06-robustness.ipynb").read_text()
     assert "1,728" not in readme and "864" not in readme and "1,728" not in robustness
+
+
+def test_no_id_is_used_twice_on_a_page(checkout):
+    for page in (checkout / "_build/html").rglob("*.html"):
+        ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))
+        repeated = {i for i in ids if ids.count(i) > 1}
+        assert repeated == set(), (page.name, repeated)

@@ -39,6 +39,7 @@ from ketrev.build.pages import (
     references_page,
     changes_page,
     code_pages,
+    readable_csv,
     ris,
     state_rules_page,
 )
@@ -53,6 +54,7 @@ from ketrev.prisma import prisma_counts
 from ketrev.provenance import git_commit
 from ketrev.schema import contract
 from ketrev.summary import outcome_summary
+from ketrev.views import labels_for
 
 __all__ = ["assemble", "book_key", "comparisons_job", "jupyter_book", "publish_html", "static_files"]
 
@@ -257,7 +259,10 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
     files["_outputs/manifest.json"] = _json(records)
     everything = load_evidence(inputs.data)
     default = select(everything, load_inclusion(inputs.data, DEFAULT))
-    cited = [f"{name}.csv" for name in RESULTS if f"_outputs/tables/{name}.csv" in files]
+    labels = labels_for(evidence)
+    cited = [f"{name}-{evidence.inclusion}.csv" for name in RESULTS if f"_outputs/tables/{name}.csv" in files]
+    files |= {f"_outputs/downloads/{name}": readable_csv(files[f"_outputs/tables/{name.rsplit('-', 1)[0]}.csv"], labels)
+              for name in cited}
     generated = {
         # the same for every inclusion set: kept once for all of them
         "comparisons.md": _comparisons(layout, inputs),

@@ -23,7 +23,7 @@ from ketrev.evidence import Evidence
 from ketrev.schema import contract
 from ketrev.views import labels_for
 
-__all__ = ["CODE_MODULES", "RESULTS", "audit_page", "bibtex", "changes_page", "code_pages", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
+__all__ = ["CODE_MODULES", "RESULTS", "readable_csv", "audit_page", "bibtex", "changes_page", "code_pages", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
            "downloads_page", "md", "readme_html", "references_page", "ris", "state_rules_page"]
 
 _TYPES = {"text": "string", "integer": "integer", "number": "number"}
@@ -232,14 +232,15 @@ def datapackage(data_dir: Path, files: list[str]) -> dict[str, Any]:
 def downloads_page(package: dict[str, Any], inclusion: str, n_studies: int, n_all: int, results: list[str]) -> str:
     """Markdown page linking this book's results (its inclusion set), the data files (the whole
     evidence base, every set), the data package and the reference lists, each saying what it covers."""
-    out = [[file_link(name, f"../outputs/tables/{name}"), RESULTS.get(name.removesuffix(".csv"), "")]
+    out = [[file_link(name, f"../outputs/downloads/{name}"), RESULTS.get(name.removesuffix(f"-{inclusion}.csv"), "")]
            for name in results]
     rows = [[file_link(r["path"], f"../outputs/downloads/{r['path']}"), r.get("description", ""), f"{r['bytes']:,}",
              f"`{r['hash'].removeprefix('sha256:')[:16]}…`"] for r in package["resources"]]
     refs = [[file_link(name, f"../outputs/downloads/{name}"), f"The {n_studies} studies of this book as {kind}"]
             for name, kind in (("studies.bib", "BibTeX"), ("studies.ris", "RIS"))]
     return (f"# Downloads\n\n## Results of this book\n\nThe tables readers cite, for the inclusion set `{inclusion}` "
-            f"({n_studies} studies), one row per outcome, with the ids the data use (the pages show their words). "
+            f"({n_studies} studies), one row per outcome: columns named as the book names them, values as the data "
+            "hold them. "
             "Every other table and figure of the book is linked under it and listed in the [audit](audit.md).\n\n"
             + table(["File", "Content"], out)
             + f"\n## The evidence base\n\nThe data files hold the **whole evidence base** — all {n_all} studies, of "
@@ -249,6 +250,21 @@ def downloads_page(package: dict[str, Any], inclusion: str, n_studies: int, n_al
               "sha256 checksum per file (the first 16 digits are shown).\n\n"
             + table(["File", "Content", "Bytes", "sha256"], rows)
             + "\n## References\n\n" + table(["File", "Content"], refs))
+
+
+def readable_csv(content: bytes, labels: Any) -> bytes:
+    """A result table with the book's column names in its header (a name two columns would share
+    keeps the data's name beside it); the rows as they are."""
+    import csv
+    import io
+
+    header, _, rows = content.decode("utf-8").partition("\n")
+    columns = next(csv.reader([header]))
+    names = [labels.column(c) for c in columns]
+    names = [f"{n} ({c})" if names.count(n) > 1 else n for n, c in zip(names, columns)]
+    line = io.StringIO()
+    csv.writer(line, lineterminator="\n").writerow(names)
+    return (line.getvalue() + rows).encode("utf-8")
 
 
 #: The results a reader cites, as the downloads page describes them.
@@ -413,8 +429,8 @@ def code_pages() -> dict[str, str]:
             if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
                 code = "".join(f"@{ast.get_source_segment(source, d)}\n" for d in node.decorator_list)
                 code += ast.get_source_segment(source, node, padded=True) or ""
-                parts.append(f'<h2 id="{code_anchor(f"ketrev.{short}.{node.name}")}"><code>{node.name}</code></h2>'
-                             + highlight(code, PythonLexer(), formatter))
+                shown = highlight(code, PythonLexer(), formatter).replace("<pre>", '<pre tabindex="0">', 1)
+                parts.append(f'<h2 id="{code_anchor(f"ketrev.{short}.{node.name}")}"><code>{node.name}</code></h2>{shown}')
         pages[short] = page(f"ketrev.{short}", "".join(parts))
     items = "".join(f'<li><a href="{m}.html"><code>ketrev.{m}</code></a></li>' for m in CODE_MODULES)
     pages["index"] = page("Code", '<p><a href="../book/methods.html">Methods</a></p><h1>Code</h1><p>The functions '
