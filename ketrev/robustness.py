@@ -27,7 +27,6 @@ from ketrev.years import within
 
 __all__ = [
     "CHOICES",
-    "MIN_STUDIES",
     "active_choices",
     "choices_table",
     "curve_outcomes",
