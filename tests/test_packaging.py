@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
 ROOT = Path(__file__).parent.parent
@@ -59,6 +60,15 @@ def module_graph() -> dict[str, set[str]]:
     modules = {".".join(p.relative_to(ROOT).with_suffix("").parts): p for p in (ROOT / "ketrev").rglob("*.py")}
     modules = {name.removesuffix(".__init__"): path for name, path in modules.items()}
     return {name: {m for m in imports_of(path) if m in modules and m != name} for name, path in modules.items()}
+
+
+def test_no_file_of_the_package_is_ignored_by_git():
+    if not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout: nothing can be left out of a commit")
+    files = [str(p.relative_to(ROOT)) for p in (ROOT / "ketrev").rglob("*")
+             if p.is_file() and "__pycache__" not in p.parts]
+    ignored = subprocess.run(["git", "check-ignore", "--no-index", *files], cwd=ROOT, capture_output=True, text=True)
+    assert ignored.stdout.split() == []
 
 
 def test_the_library_never_imports_the_build_machinery():
