@@ -71,3 +71,25 @@ def test_associations_never_vote(evidence):
 
     long = evidence.findings_long()
     assert set(long["kind"]) == {"change"} and not set(study_directions(long)["direction"]) & {"positive", "negative"}
+
+
+#: How a record's address labels an identifier (data/README.md, "Identifiers and citations from a record's address").
+ADDRESS_LABELS = {
+    "pmid": r"(?:pubmed\.ncbi\.nlm\.nih\.gov/|pubmed\.gov/|/pubmed/|pubmed\?term=)(\d+)",
+    "pmcid": r"(PMC\d+)",
+    "doi": r"(?:doi\.org/|/doi/(?:abs/|full/|pdf/|epdf/)?|[?&]doi=|access_num=)(10\.\d{4,9}/[^?#&\s]+)",
+}
+
+
+def test_an_identifier_the_address_of_a_record_labels_is_in_the_row(evidence):
+    import re
+    from urllib.parse import unquote
+
+    missing = []
+    for row in evidence.studies.itertuples():
+        for address in f"{row.source_url} {row.other_urls}".split():
+            for column, label in ADDRESS_LABELS.items():
+                for found in re.finditer(label, unquote(address), re.IGNORECASE):
+                    if found.group(1).rstrip("/").lower() != getattr(row, column).lower():
+                        missing.append((row.study_id, column, found.group(1)))
+    assert missing == []
