@@ -272,10 +272,9 @@ def _check_years(studies: pd.DataFrame, shown: str) -> list[Problem]:
     typed = table.assign(year=pd.to_numeric(table["year"], errors="coerce"))
     calibrations = {c: calibration(typed[typed["year"].notna()], c) for c in ("pmid", "pmcid")}
     problems = []
-    for line, row in zip(table.index, table.to_dict("records")):
+    derived_rows = table[table["year_basis"].isin(("doi", "pmid", "pmcid"))]
+    for line, row in zip(derived_rows.index, derived_rows.to_dict("records")):
         basis = row["year_basis"]
-        if basis not in ("doi", "pmid", "pmcid"):
-            continue
         if not row[basis]:
             problems.append(Problem(shown, int(line), "year_basis", f"the year is derived from the {basis}, which is empty"))
             continue

@@ -210,6 +210,17 @@ def check_table(
 #: C0 and C1 control characters (a multi-line cell may hold tabs and line breaks), and Unicode line separators.
 _SINGLE_LINE_BAD = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _MULTILINE_BAD = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: A cell of whitespace only, among cells joined by NUL.
+_BLANK_CELL = re.compile(r"(?:^|\x00)\s+(?=\x00|$)")
+
+
+def _may_match(values: pd.Series, pattern: re.Pattern[str], sep: str) -> bool:
+    """Whether ``pattern`` can match in some cell: one scan of the cells joined by ``sep``, so
+    that a clean column of 100,000 cells costs milliseconds, not a Python call per cell."""
+    try:
+        return pattern.search(sep.join(values.to_numpy(dtype=object))) is not None
+    except TypeError:  # a missing value: look cell by cell
+        return True
 
 
 def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | None) -> list[Problem]:
@@ -218,10 +229,12 @@ def _check_column(values: pd.Series, col: Column, shown: str, vocab: set[str] | 
             problems.append(Problem(shown, int(line), col.name, message(value) if callable(message) else message))
 
     problems: list[Problem] = []
-    empty = values.str.strip() == ""  # a cell of spaces says nothing
+    # a cell of spaces says nothing
+    empty = values.str.strip() == "" if _may_match(values, _BLANK_CELL, "\x00") else values == ""
     bad_chars = _MULTILINE_BAD if col.multiline else _SINGLE_LINE_BAD
-    report(values.str.contains(bad_chars, regex=True),
-           "contains a control character" + ("" if col.multiline else " or a line break; a cell is one line of text"))
+    if _may_match(values, bad_chars, ""):
+        report(values.str.contains(bad_chars, regex=True), "contains a control character"
+               + ("" if col.multiline else " or a line break; a cell is one line of text"))
     if col.required:
         report(empty, "empty; a value is required")
     else:

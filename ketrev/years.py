@@ -124,8 +124,9 @@ def _monotone_fit(observed: list[int], levels: list[int]) -> list[int]:
     for i, y in enumerate(observed):
         here = cost[i] + (np.asarray(levels) != y)
         best = np.minimum.accumulate(here)
-        arg = np.array([int(np.argmin(here[: j + 1])) for j in range(k)])
-        cost[i + 1], choice[i] = best, arg
+        # where the running minimum is first reached: the earliest level at or below j with the least cost
+        drops = np.r_[True, here[1:] < best[:-1]]
+        cost[i + 1], choice[i] = best, np.maximum.accumulate(np.where(drops, np.arange(k), 0))
     out, j = [], k - 1
     for i in range(n - 1, -1, -1):
         j = int(choice[i, j])

@@ -83,3 +83,20 @@ def test_the_data_readme_states_the_fitted_boundaries():
         section = readme.split(f"<!-- calibration {column} -->")[1].split("<!-- end -->")[0]
         stated = [(int(y), int(s)) for y, s in re.findall(r"\| (\d{4}) \| (?:PMC)?(\d+) \|", section)]
         assert stated == list(calibration(studies, column).starts), column
+
+
+def test_the_monotone_fit_disagrees_with_the_fewest_printed_years():
+    import itertools
+    import random
+
+    from ketrev.years import _monotone_fit
+
+    rng = random.Random(7)
+    for _ in range(300):
+        levels = sorted(rng.sample(range(2000, 2010), rng.randint(1, 4)))
+        observed = [rng.choice(levels) for _ in range(rng.randint(1, 7))]
+        fitted = _monotone_fit(observed, levels)
+        fewest = min(sum(a != b for a, b in zip(observed, seq))
+                     for seq in itertools.combinations_with_replacement(levels, len(observed)))
+        assert fitted == sorted(fitted) and set(fitted) <= set(levels)
+        assert sum(a != b for a, b in zip(observed, fitted)) == fewest, (observed, levels, fitted)
