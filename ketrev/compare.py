@@ -62,7 +62,8 @@ def compare_results(a: pd.DataFrame, b: pd.DataFrame, /) -> pd.DataFrame:
         state changes come first.
     """
     left, right = (t.set_index("outcome").reindex(columns=_KEEP) for t in (a, b))
-    both = left.join(right.drop(columns=["label", "analysis"]), how="outer", lsuffix="_a", rsuffix="_b")
+    both = left.merge(right.drop(columns=["label", "analysis"]), how="outer", left_index=True, right_index=True,
+                      suffixes=("_a", "_b"))
     both["label"] = both["label"].fillna(right["label"])
     both["analysis"] = both["analysis"].fillna(right["analysis"])
     counts = ["n_studies", "n_increase", "n_decrease"]

@@ -59,10 +59,16 @@ from ketrev.views import labels_for
 __all__ = ["assemble", "book_key", "comparisons_job", "jupyter_book", "publish_html", "static_files"]
 
 Report = Callable[[str], None]
-#: What a Jupyter Book run imports: paid once per process by the fast executor.
+#: What a Jupyter Book run imports: paid once per process by the fast executor. The second
+#: line names what the extensions import only when Sphinx sets them up (measured with
+#: ``python -X importtime``: about 1.3 s that every forked run paid again).
 SPHINX_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme",
                   "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_thebe", "sphinx_comments",
-                  "sphinx_external_toc", "sphinxcontrib.bibtex", "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering")
+                  "sphinx_external_toc", "sphinxcontrib.bibtex", "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering",
+                  "myst_nb.sphinx_ext", "myst_nb.ext.glue.domain", "myst_nb.ext.execution_tables",
+                  "myst_parser.sphinx_ext.directives", "myst_parser.sphinx_ext.myst_refs", "sphinx_design.extension",
+                  "sphinxcontrib.bibtex.directives", "pydata_sphinx_theme.utils", "sphinx_external_toc.events",
+                  "sphinx_jupyterbook_latex.events", "sphinx.ext.doctest", "ketrev.build.sphinxext")
 _RUNNING = ".ketrev-running"
 _ANCHOR = re.compile(r'id="(ketrev-[a-z0-9-]+)"')
 DEV_NOTICE = "Development build: its numbers may change before the next release."
@@ -297,7 +303,9 @@ def jupyter_book(source: Path, key: str, logs: Path, *, executor: str, fresh: bo
     args = ["build", str(source), "--builder", "html", "-W", "-n", "--keep-going", "--quiet"]
     start = time.perf_counter()
     if executor == "fast":
-        execute.warm_up(SPHINX_MODULES)
+        from sphinx.application import builtin_extensions
+
+        execute.warm_up((*SPHINX_MODULES, *builtin_extensions))
         outcome: list[bool] = []
         execute.run_jobs([execute.Job("jupyter-book", lambda: _jupyter_book_main(args), log)], workers=1,
                          done=lambda job, ok, seconds: outcome.append(ok))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import gc
 import importlib
 import json
 import multiprocessing
@@ -142,7 +143,11 @@ def run_jobs(jobs: list[Job], *, workers: int, done: Callable[[Job, bool, float]
             while waiting and len(running) < max(1, workers):
                 job = waiting.pop(0)
                 process = ctx.Process(target=_worker, args=(job,), name=f"ketrev {job.name}")
-                process.start()
+                gc.freeze()  # the worker's collections leave this process's objects (and their pages) alone
+                try:
+                    process.start()
+                finally:
+                    gc.unfreeze()
                 running[process.sentinel] = (job, process, time.perf_counter())
             ready = multiprocessing.connection.wait(list(running))
             for sentinel in ready:

@@ -8,6 +8,7 @@ link targets are percent-encoded. Only the project's own words are written as ma
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import re
@@ -393,11 +394,12 @@ CODE_MODULES = ("evidence", "years", "inclusion", "tabulate", "synthesis", "anal
                 "compare", "prisma", "figures", "views", "book")
 
 
+@functools.cache
 def code_pages() -> dict[str, str]:
     """The library's source as plain HTML pages, ``{module: html}`` plus ``index``: one page per
     module, each public function and class under the anchor the figure notes link to
-    (:func:`ketrev.provenance.code_link`). Highlighted by Pygments, not built by Sphinx: the
-    same for every book, so they cost a build nothing."""
+    (:func:`ketrev.provenance.code_link`). Highlighted by Pygments, not built by Sphinx, once
+    per process (the code a process runs does not change): the same for every book."""
     import ast
     import importlib
     import inspect
@@ -423,12 +425,13 @@ def code_pages() -> dict[str, str]:
     for short in CODE_MODULES:
         module = importlib.import_module(f"ketrev.{short}")
         source = inspect.getsource(module)
+        lines = source.splitlines(keepends=True)
         parts = [f'<p><a href="index.html">Code</a> · <a href="../book/methods.html">Methods</a></p>'
                  f"<h1><code>ketrev.{short}</code></h1><p>{html.escape(inspect.getdoc(module) or '')}</p>"]
         for node in ast.parse(source).body:
             if isinstance(node, ast.FunctionDef | ast.ClassDef) and not node.name.startswith("_"):
-                code = "".join(f"@{ast.get_source_segment(source, d)}\n" for d in node.decorator_list)
-                code += ast.get_source_segment(source, node, padded=True) or ""
+                first = min([d.lineno for d in node.decorator_list] + [node.lineno])  # a top-level node: whole lines
+                code = "".join(lines[first - 1:node.end_lineno])
                 shown = highlight(code, PythonLexer(), formatter).replace("<pre>", '<pre tabindex="0">', 1)
                 parts.append(f'<h2 id="{code_anchor(f"ketrev.{short}.{node.name}")}"><code>{node.name}</code></h2>{shown}')
         pages[short] = page(f"ketrev.{short}", "".join(parts))
