@@ -59,9 +59,9 @@ from ketrev.views import labels_for
 __all__ = ["assemble", "book_key", "comparisons_job", "jupyter_book", "publish_html", "static_files"]
 
 Report = Callable[[str], None]
-#: What a Jupyter Book run imports: paid once per process by the fast executor. The second
-#: line names what the extensions import only when Sphinx sets them up (measured with
-#: ``python -X importtime``: about 1.3 s that every forked run paid again).
+#: What a Jupyter Book run imports: paid once per process by the fast executor. The names from
+#: ``myst_nb.sphinx_ext`` on are what the extensions import only when Sphinx sets them up
+#: (measured with ``python -X importtime``: about 1.3 s that every forked run paid again).
 SPHINX_MODULES = ("jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "myst_nb", "sphinx_book_theme",
                   "sphinx_design", "sphinx_togglebutton", "sphinx_copybutton", "sphinx_thebe", "sphinx_comments",
                   "sphinx_external_toc", "sphinxcontrib.bibtex", "sphinx_jupyterbook_latex", "sphinx_multitoc_numbering",
