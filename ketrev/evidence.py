@@ -147,7 +147,7 @@ def load_evidence(data_dir: str | os.PathLike[str] = "data") -> Evidence:
         checksums[tables[name].file] = hashlib.sha256(raws[name]).hexdigest()
     known = _validated.get(tuple(sorted(checksums.items())))
     if known is not None and not problems:  # these very bytes passed the contract before, in this process
-        return replace(known, **{name: getattr(known, name).copy() for name in _LOAD_ORDER}, data_dir=root)
+        return _copy(known, root)
     for name in raws:
         table = tables[name]
         shown = str(root / table.file)
@@ -169,7 +169,12 @@ def load_evidence(data_dir: str | os.PathLike[str] = "data") -> Evidence:
     _validated[tuple(sorted(checksums.items()))] = evidence
     while len(_validated) > 8:
         _validated.pop(next(iter(_validated)))
-    return replace(evidence, **{name: evidence_table.copy() for name, evidence_table in typed.items()})
+    return _copy(evidence, root)
+
+
+def _copy(evidence: Evidence, root: Path) -> Evidence:
+    """A copy of kept evidence whose tables the caller may change, read from ``root``."""
+    return replace(evidence, **{name: getattr(evidence, name).copy() for name in _LOAD_ORDER}, data_dir=root)
 
 
 def surname_key(first_author: str) -> str:

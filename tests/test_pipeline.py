@@ -248,3 +248,13 @@ def test_no_id_is_used_twice_on_a_page(checkout):
         ids = re.findall(r'\sid="([^"]+)"', page.read_text(encoding="utf-8"))
         repeated = {i for i in ids if ids.count(i) > 1}
         assert repeated == set(), (page.name, repeated)
+
+
+def test_a_set_named_with_a_hyphen_publishes_its_results(tmp_path):
+    root = make_checkout(tmp_path)
+    inclusion = root / "data" / "inclusion"
+    (inclusion / "pre-clinical.yml").write_bytes((inclusion / "preclinical.yml").read_bytes())
+    build_book(root, inclusion="pre-clinical", report=lambda _: None)
+    downloads = root / "_build/pre-clinical/html/outputs/downloads"
+    assert (downloads / "summary-of-findings-pre-clinical.csv").is_file()
+    assert "summary-of-findings-pre-clinical.csv" in (root / "_build/pre-clinical/html/book/downloads.html").read_text()

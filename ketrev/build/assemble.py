@@ -31,15 +31,15 @@ from ketrev.build.pages import (
     RESULTS,
     audit_page,
     bibtex,
+    changes_page,
+    code_pages,
     comparisons_page,
     data_dictionary_page,
     data_page,
     datapackage,
     downloads_page,
-    references_page,
-    changes_page,
-    code_pages,
     readable_csv,
+    references_page,
     ris,
     state_rules_page,
 )
@@ -266,9 +266,9 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
     everything = load_evidence(inputs.data)
     default = select(everything, load_inclusion(inputs.data, DEFAULT))
     labels = labels_for(evidence)
-    cited = [f"{name}-{evidence.inclusion}.csv" for name in RESULTS if f"_outputs/tables/{name}.csv" in files]
-    files |= {f"_outputs/downloads/{name}": readable_csv(files[f"_outputs/tables/{name.rsplit('-', 1)[0]}.csv"], labels)
-              for name in cited}
+    cited = {name: f"{name}-{evidence.inclusion}.csv" for name in RESULTS if f"_outputs/tables/{name}.csv" in files}
+    files |= {f"_outputs/downloads/{download}": readable_csv(files[f"_outputs/tables/{name}.csv"], labels)
+              for name, download in cited.items()}
     generated = {
         # the same for every inclusion set: kept once for all of them
         "comparisons.md": _comparisons(layout, inputs),
@@ -276,7 +276,7 @@ def assemble(layout: Any, inputs: Inputs, evidence: Evidence, static: dict[str, 
         "data-dictionary.md": data_dictionary_page(),
         "references.md": references_page(evidence, study_labels(evidence.studies)),
         "downloads.md": downloads_page(package, evidence.inclusion, len(evidence.studies), len(everything.studies),
-                                       cited),
+                                       list(cited.values())),
         "audit.md": audit_page(records, titles),
         "state-rules.md": state_rules_page(),
     }

@@ -24,8 +24,9 @@ from ketrev.evidence import Evidence
 from ketrev.schema import contract
 from ketrev.views import labels_for
 
-__all__ = ["CODE_MODULES", "RESULTS", "readable_csv", "audit_page", "bibtex", "changes_page", "code_pages", "comparisons_page", "data_dictionary_page", "data_page", "datapackage",
-           "downloads_page", "md", "readme_html", "references_page", "ris", "state_rules_page"]
+__all__ = ["CODE_MODULES", "RESULTS", "audit_page", "bibtex", "changes_page", "code_pages", "comparisons_page",
+           "data_dictionary_page", "data_page", "datapackage", "downloads_page", "md", "readable_csv", "readme_html",
+           "references_page", "ris", "state_rules_page"]
 
 _TYPES = {"text": "string", "integer": "integer", "number": "number"}
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")

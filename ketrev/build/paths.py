@@ -44,7 +44,7 @@ class Layout:
 
     def build(self, inclusion: str) -> Path:
         """Work folder of one inclusion set (its lock is ``.lock`` here)."""
-        return self.root / "build" / inclusion
+        return self.shared / inclusion
 
     def inputs(self, inclusion: str) -> Path:
         """The snapshot of ``data/`` and ``notebooks/`` that a build of the set reads."""
@@ -53,6 +53,10 @@ class Layout:
     def results(self, inclusion: str) -> Path:
         """One folder per executed notebook: executed copy, figures, tables, manifest, key."""
         return self.build(inclusion) / "results"
+
+    def results_in_every_set(self, notebook: str) -> list[Path]:
+        """The result folders of ``notebook`` in every inclusion set's work folder."""
+        return sorted(self.shared.glob(f"*/results/{notebook}"))
 
     def failed(self, inclusion: str) -> Path:
         """Executed copies of notebooks that failed, kept for inspection."""

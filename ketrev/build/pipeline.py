@@ -106,8 +106,7 @@ def execute_notebooks(layout: Layout, inputs: Inputs, evidence: Evidence, *, job
         plans[nb] = (params, hashlib.sha256(payload.encode()).hexdigest())
     todo = [nb for nb in notebooks if read_key(results / nb.stem) != plans[nb][1] or not _unit_is_complete(results / nb.stem)]
     # longest first, as this set or any other last ran them: the workers finish together
-    todo.sort(key=lambda nb: -max((_last_seconds(unit) for unit in layout.root.glob(f"build/*/results/{nb.stem}")),
-                                  default=0.0))
+    todo.sort(key=lambda nb: -max(map(_last_seconds, layout.results_in_every_set(nb.stem)), default=0.0))
     runs = [NotebookRun(nb.stem, "cached", 0.0) for nb in notebooks if nb not in todo]
     for run in runs:
         report(f"  cached    {run.notebook}")
